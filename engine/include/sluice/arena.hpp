@@ -1,0 +1,54 @@
+#pragma once
+/// Arena: append-only storage whose bytes never move, so string_views into it stay valid for the
+/// arena's lifetime. Used by batches to own field values that are not views into an input buffer
+/// (unescaped CSV fields, appended columns). Not thread-safe: one writer builds a batch.
+
+#include <cstddef>
+#include <cstring>
+#include <memory>
+#include <string_view>
+#include <vector>
+
+namespace sluice {
+
+class Arena {
+ public:
+  explicit Arena(std::size_t block_size = 64 * 1024) : block_size_(block_size) {}
+  Arena(Arena&&) noexcept = default;
+  Arena& operator=(Arena&&) noexcept = default;
+  Arena(const Arena&) = delete;
+  Arena& operator=(const Arena&) = delete;
+
+  /// Copies `text` into the arena and returns a view of the stable copy.
+  std::string_view store(std::string_view text) {
+    if (text.empty()) return {};
+    char* dst = allocate(text.size());
+    std::memcpy(dst, text.data(), text.size());
+    return {dst, text.size()};
+  }
+
+  /// Reserves `size` writable bytes that stay at the same address.
+  char* allocate(std::size_t size) {
+    if (size > remaining_) {
+      const std::size_t block = size > block_size_ ? size : block_size_;
+      blocks_.push_back(std::make_unique<char[]>(block));
+      cursor_ = blocks_.back().get();
+      remaining_ = block;
+    }
+    char* out = cursor_;
+    cursor_ += size;
+    remaining_ -= size;
+    return out;
+  }
+
+  /// Bytes held by the arena's blocks (for memory accounting).
+  std::size_t capacity_bytes() const noexcept { return blocks_.size() * block_size_; }
+
+ private:
+  std::size_t block_size_;
+  std::vector<std::unique_ptr<char[]>> blocks_;
+  char* cursor_ = nullptr;
+  std::size_t remaining_ = 0;
+};
+
+}  // namespace sluice

@@ -1,0 +1,141 @@
+#pragma once
+/// The payloads that flow between nodes. A message always carries a whole batch (thousands of rows
+/// or about a MiB of bytes), never a single row. Batches are immutable once sent: the engine shares
+/// one batch between all the successors of a node (fan-out), so a transform builds a new batch and
+/// may keep the input's buffers alive instead of copying them (zero-copy fields).
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "sluice/arena.hpp"
+
+namespace sluice {
+
+/// The three kinds of payload. Validation checks that connected nodes agree on them.
+enum class PayloadKind : std::uint8_t { bytes, rows, records };
+
+/// "bytes", "rows" or "records".
+const char* payload_kind_name(PayloadKind kind) noexcept;
+
+/// Where a batch came from, for error messages: "file.csv, row 1234" or "page 7".
+struct SourcePosition {
+  std::shared_ptr<const std::string> source;  ///< file name or URL path (no query string)
+  std::uint64_t byte_offset = 0;              ///< offset of the first byte in the source
+  std::uint64_t first_row = 0;                ///< 1-based row number of the first row, 0 if none
+  std::uint64_t page = 0;                     ///< 1-based page number for paged sources, 0 if none
+
+  /// "name", "name, row N", "name, byte N" or "name, page N" (the most precise one known).
+  std::string describe() const;
+};
+
+/// A run of raw bytes from a stream (a file, a download).
+struct ByteChunk {
+  std::shared_ptr<const void> owner;  ///< keeps the memory behind `bytes` alive
+  std::string_view bytes;             ///< the content (may be part of the owner's buffer)
+
+  /// A chunk that owns `text`.
+  static ByteChunk own(std::string text) {
+    auto buffer = std::make_shared<const std::string>(std::move(text));
+    return {buffer, std::string_view(*buffer)};
+  }
+};
+
+/// Column names of a row batch, shared by all batches of one stream.
+struct Columns {
+  std::vector<std::string> names;
+  /// Index of the first column whose name equals one of `candidates` case-insensitively
+  /// (candidates tried in order), or -1.
+  long find_any(std::span<const std::string> candidates) const;
+};
+
+/// Rows of equal width. Fields are views into buffers the batch keeps alive (input chunks it was
+/// parsed from, or its own arena), so parsing and appending columns copy as little as possible.
+class RowBatch {
+ public:
+  RowBatch() = default;
+  explicit RowBatch(std::shared_ptr<const Columns> columns) : columns_(std::move(columns)) {}
+  RowBatch(RowBatch&&) noexcept = default;
+  RowBatch& operator=(RowBatch&&) noexcept = default;
+
+  const std::shared_ptr<const Columns>& columns() const noexcept { return columns_; }
+  std::size_t width() const noexcept { return columns_ ? columns_->names.size() : 0; }
+  std::size_t size() const noexcept { return row_numbers_.size(); }
+  bool empty() const noexcept { return row_numbers_.empty(); }
+
+  std::string_view field(std::size_t row, std::size_t column) const {
+    return fields_[row * width() + column];
+  }
+  std::span<const std::string_view> row(std::size_t row) const {
+    return {fields_.data() + row * width(), width()};
+  }
+  /// 1-based row number in the source (the header, when there is one, is row 1).
+  std::uint64_t row_number(std::size_t row) const { return row_numbers_[row]; }
+
+  // ---- building (single writer, before the batch is sent) ----
+
+  /// Keeps `owner` alive as long as this batch: the buffer that field views point into.
+  void keep_alive(std::shared_ptr<const void> owner) { owners_.push_back(std::move(owner)); }
+  /// Keeps every buffer of `other` alive too (for batches built from another batch's fields).
+  void keep_alive_all(const RowBatch& other);
+  /// Arena for values this batch owns itself; views into it stay valid.
+  Arena& arena() noexcept { return arena_; }
+  void reserve(std::size_t rows) {
+    fields_.reserve(rows * width());
+    row_numbers_.reserve(rows);
+  }
+  /// Appends a row; `fields.size()` must equal width(). Views must point into kept-alive memory.
+  void add_row(std::span<const std::string_view> fields, std::uint64_t row_number) {
+    fields_.insert(fields_.end(), fields.begin(), fields.end());
+    row_numbers_.push_back(row_number);
+  }
+
+  /// Approximate bytes referenced by this batch's fields (for metrics).
+  std::uint64_t field_bytes() const noexcept;
+
+ private:
+  std::shared_ptr<const Columns> columns_;
+  std::vector<std::shared_ptr<const void>> owners_;
+  Arena arena_;
+  std::vector<std::string_view> fields_;
+  std::vector<std::uint64_t> row_numbers_;
+};
+
+/// One JSON value (normally an object) as compact UTF-8 text. Control items steer a workflow
+/// (e.g. one tenant to deploy) rather than being data to transform.
+struct JsonRecord {
+  enum class Kind : std::uint8_t { data, control };
+  std::string json;
+  Kind kind = Kind::data;
+  std::uint64_t index = 0;  ///< 1-based position in the source stream (record or line number)
+};
+
+struct RecordBatch {
+  std::vector<JsonRecord> records;
+  std::size_t size() const noexcept { return records.size(); }
+  bool empty() const noexcept { return records.empty(); }
+};
+
+/// What travels on an edge of the graph.
+struct Batch {
+  SourcePosition position;
+  std::variant<ByteChunk, RowBatch, RecordBatch> payload;
+
+  PayloadKind kind() const noexcept { return static_cast<PayloadKind>(payload.index()); }
+  /// Rows or records in the batch (0 for bytes).
+  std::uint64_t item_count() const noexcept;
+  /// Bytes of content in the batch (chunk size, field bytes, or JSON text size).
+  std::uint64_t byte_count() const noexcept;
+
+  const ByteChunk& chunk() const { return std::get<ByteChunk>(payload); }
+  const RowBatch& rows() const { return std::get<RowBatch>(payload); }
+  const RecordBatch& records() const { return std::get<RecordBatch>(payload); }
+};
+
+using BatchPtr = std::shared_ptr<const Batch>;
+
+}  // namespace sluice
