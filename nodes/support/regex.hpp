@@ -12,6 +12,10 @@
 
 namespace sluice::nodes {
 
+/// True when `text` is well-formed UTF-8 (no overlongs, surrogates or code points past U+10FFFF).
+/// Runs at memory speed on ASCII.
+bool is_valid_utf8(std::string_view text) noexcept;
+
 struct RegexMatch {
   std::size_t begin = 0;  ///< byte offset of the match in the subject
   std::size_t end = 0;    ///< one past the last byte
@@ -71,9 +75,5 @@ class Regex {
   bool jit_ = false;
   bool utf_ = true;
 };
-
-/// True when `text` is well-formed UTF-8 (no overlongs, surrogates or code points past U+10FFFF).
-/// Runs at memory speed on ASCII.
-bool is_valid_utf8(std::string_view text) noexcept;
 
 }  // namespace sluice::nodes
