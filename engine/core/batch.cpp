@@ -49,6 +49,7 @@ long Columns::find_any(std::span<const std::string> candidates) const {
 
 void RowBatch::keep_alive_all(const RowBatch& other) {
   owners_.insert(owners_.end(), other.owners_.begin(), other.owners_.end());
+  if (other.arena_) owners_.push_back(other.arena_);
 }
 
 std::uint64_t RowBatch::field_bytes() const noexcept {

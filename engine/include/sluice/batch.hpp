@@ -27,6 +27,7 @@ struct SourcePosition {
   std::shared_ptr<const std::string> source;  ///< file name or URL path (no query string)
   std::uint64_t byte_offset = 0;              ///< offset of the first byte in the source
   std::uint64_t first_row = 0;                ///< 1-based row number of the first row, 0 if none
+  std::uint64_t first_line = 0;               ///< 1-based line of the first row, 0 if unknown
   std::uint64_t page = 0;                     ///< 1-based page number for paged sources, 0 if none
 
   /// "name", "name, row N", "name, byte N" or "name, page N" (the most precise one known).
@@ -80,10 +81,15 @@ class RowBatch {
 
   /// Keeps `owner` alive as long as this batch: the buffer that field views point into.
   void keep_alive(std::shared_ptr<const void> owner) { owners_.push_back(std::move(owner)); }
-  /// Keeps every buffer of `other` alive too (for batches built from another batch's fields).
+  /// Keeps every buffer of `other` (its inputs and its arena) alive too, for batches built from
+  /// another batch's fields.
   void keep_alive_all(const RowBatch& other);
-  /// Arena for values this batch owns itself; views into it stay valid.
-  Arena& arena() noexcept { return arena_; }
+  /// Arena for values this batch owns itself; views into it stay valid while this batch, or a
+  /// batch that called keep_alive_all(*this), lives.
+  Arena& arena() {
+    if (!arena_) arena_ = std::make_shared<Arena>();
+    return *arena_;
+  }
   void reserve(std::size_t rows) {
     fields_.reserve(rows * width());
     row_numbers_.reserve(rows);
@@ -100,7 +106,7 @@ class RowBatch {
  private:
   std::shared_ptr<const Columns> columns_;
   std::vector<std::shared_ptr<const void>> owners_;
-  Arena arena_;
+  std::shared_ptr<Arena> arena_;
   std::vector<std::string_view> fields_;
   std::vector<std::uint64_t> row_numbers_;
 };

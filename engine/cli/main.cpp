@@ -1,0 +1,48 @@
+// sluice: runs declarative streaming pipelines. Dispatches to the subcommands.
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "cli/commands.hpp"
+
+namespace {
+
+constexpr const char* kUsage = R"(usage: sluice <command> [options]
+
+commands:
+  run FILE        run a pipeline file
+  validate FILE   check a pipeline file and list every problem
+  graph FILE      print the pipeline as Graphviz DOT
+  nodes [TYPE]    list node types with their options and defaults
+  sample          write a generated utterance export (CSV) for trying pipelines
+  version         print the version
+
+Pipeline files take --set KEY=VALUE for their ${KEY} variables (overriding the environment).
+Run 'sluice <command> --help' for a command's options.
+)";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) {
+    std::fputs(kUsage, stderr);
+    return sluice::cli::kExitUsage;
+  }
+  const std::string command = argv[1];
+  const std::vector<std::string> rest(argv + 2, argv + argc);
+  if (command == "run") return sluice::cli::run_command(rest);
+  if (command == "validate") return sluice::cli::validate_command(rest);
+  if (command == "graph") return sluice::cli::graph_command(rest);
+  if (command == "nodes") return sluice::cli::nodes_command(rest);
+  if (command == "sample") return sluice::cli::sample_command(rest);
+  if (command == "version" || command == "--version") {
+    std::printf("sluice %s\n", SLUICE_VERSION);
+    return 0;
+  }
+  if (command == "help" || command == "--help" || command == "-h") {
+    std::fputs(kUsage, stdout);
+    return 0;
+  }
+  std::fprintf(stderr, "error: unknown command '%s'\n\n%s", command.c_str(), kUsage);
+  return sluice::cli::kExitUsage;
+}
