@@ -1,0 +1,34 @@
+#pragma once
+/// CSV writer: serializes rows back to RFC 4180 text that csv_row_parser reads back unchanged.
+/// Stateless free functions, safe to call from any number of threads on different outputs.
+///
+/// Quoting is minimal: a field is quoted only when it holds the delimiter, the quote, CR or LF
+/// (leading or trailing spaces are kept as they are, unquoted). Quotes inside are doubled. One
+/// exception keeps round trips exact: a record made of a single empty field is written as ""
+/// so that it is not read back as a (rejected) blank line.
+
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "csv_dialect.hpp"
+#include "sluice/batch.hpp"
+
+namespace sluice::csv {
+
+struct WriterOptions {
+  Dialect dialect;    ///< must satisfy is_valid_dialect()
+  bool crlf = false;  ///< end records with CRLF instead of LF
+};
+
+/// Appends one record (fields joined by the delimiter, then one terminator) to `out`.
+void append_record(std::span<const std::string_view> fields, std::string& out,
+                   const WriterOptions& options);
+
+/// Appends the column names as a header record.
+void append_header(const Columns& columns, std::string& out, const WriterOptions& options);
+
+/// Appends every row of `rows` as a record, reserving the output space up front.
+void append_rows(const RowBatch& rows, std::string& out, const WriterOptions& options);
+
+}  // namespace sluice::csv
