@@ -45,7 +45,7 @@ class NodeRegistry {
 /// Adds every built-in node type (sluice::nodes). Defined in the sluice_nodes library.
 Status register_builtin_nodes(NodeRegistry& registry);
 
-/// A registry with the built-in node types.
+/// A registry with the built-in node types. Defined in the sluice_nodes library.
 NodeRegistry builtin_registry();
 
 }  // namespace sluice
