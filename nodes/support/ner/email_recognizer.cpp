@@ -1,0 +1,126 @@
+#include "support/ner/email_recognizer.hpp"
+
+#include <cstring>
+
+namespace sluice::nodes::ner {
+
+namespace {
+
+constexpr std::size_t kMaxLocal = 64;
+constexpr std::size_t kMaxDomain = 253;
+constexpr std::size_t kMaxLabel = 63;
+
+bool is_alpha(unsigned char c) { return (c | 0x20) >= 'a' && (c | 0x20) <= 'z'; }
+bool is_alnum(unsigned char c) { return (c >= '0' && c <= '9') || is_alpha(c); }
+bool is_local_char(unsigned char c) {
+  return is_alnum(c) || c == '.' || c == '_' || c == '%' || c == '+' || c == '-';
+}
+bool is_domain_char(unsigned char c) { return is_alnum(c) || c == '-' || c == '.'; }
+
+// Non-ASCII code points count as word characters (letters, marks) unless they sit in the common
+// space, punctuation and symbol blocks: "josé@x.org" is not the address "s@x.org".
+bool is_word_code_point(char32_t cp) {
+  if (cp < 0xC0) return cp == 0xAA || cp == 0xB5 || cp == 0xBA;
+  if (cp == 0xD7 || cp == 0xF7) return false;
+  if (cp >= 0x2000 && cp <= 0x2BFF) return false;
+  if (cp >= 0x3000 && cp <= 0x303F) return false;
+  if (cp >= 0xFF00 && cp <= 0xFF20) return false;
+  if (cp >= 0x1F000 && cp <= 0x1FAFF) return false;
+  return true;
+}
+
+char32_t decode_at(std::string_view text, std::size_t pos) {
+  const auto* p = reinterpret_cast<const unsigned char*>(text.data());
+  const unsigned char lead = p[pos];
+  const std::size_t extra = lead >= 0xF0 ? 3 : lead >= 0xE0 ? 2 : lead >= 0xC0 ? 1 : 0;
+  char32_t cp = extra == 0 ? lead : lead & (0x3F >> extra);
+  for (std::size_t i = 1; i <= extra && pos + i < text.size(); ++i) {
+    cp = (cp << 6) | (p[pos + i] & 0x3F);
+  }
+  return cp;
+}
+
+// The non-ASCII code point ending just before `pos` is a word character.
+bool non_ascii_word_before(std::string_view text, std::size_t pos) {
+  std::size_t lead = pos - 1;
+  while (lead > 0 && pos - lead < 4 && (static_cast<unsigned char>(text[lead]) & 0xC0) == 0x80) {
+    --lead;
+  }
+  return is_word_code_point(decode_at(text, lead));
+}
+
+// Checks the labels of [begin, end): 2+ labels, LDH rules, alphabetic TLD of 2+ letters.
+bool valid_domain(std::string_view text, std::size_t begin, std::size_t end) {
+  if (end - begin > kMaxDomain) return false;
+  std::size_t labels = 0;
+  std::size_t label_begin = begin;
+  for (std::size_t i = begin; i <= end; ++i) {
+    if (i < end && text[i] != '.') continue;
+    const std::size_t size = i - label_begin;
+    if (size == 0 || size > kMaxLabel || text[label_begin] == '-' || text[i - 1] == '-') {
+      return false;
+    }
+    ++labels;
+    if (i == end) {
+      if (labels < 2 || size < 2) return false;
+      for (std::size_t j = label_begin; j < end; ++j) {
+        if (!is_alpha(static_cast<unsigned char>(text[j]))) return false;
+      }
+    }
+    label_begin = i + 1;
+  }
+  return true;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<EmailRecognizer>> EmailRecognizer::create() {
+  return std::unique_ptr<EmailRecognizer>(new EmailRecognizer());
+}
+
+void EmailRecognizer::find(std::string_view text, std::vector<Span>& out) const {
+  const char* data = text.data();
+  const std::size_t n = text.size();
+  std::size_t done = 0;  // end of the last address: spans never overlap
+  std::size_t from = 0;
+  while (from < n) {
+    const void* hit = std::memchr(data + from, '@', n - from);
+    if (hit == nullptr) return;
+    const std::size_t at = static_cast<std::size_t>(static_cast<const char*>(hit) - data);
+    from = at + 1;
+
+    // Local part: walk left over its characters (bounded, and never into the previous address).
+    std::size_t begin = at;
+    while (begin > done && at - begin <= kMaxLocal &&
+           is_local_char(static_cast<unsigned char>(data[begin - 1]))) {
+      --begin;
+    }
+    if (begin > 0) {
+      const auto before = static_cast<unsigned char>(data[begin - 1]);
+      // Stopped by the length bound, the previous address, '@' or a letter of another script.
+      if (is_local_char(before) || before == '@') continue;
+      if (before >= 0x80 && non_ascii_word_before(text, begin)) continue;
+    }
+    while (begin < at && data[begin] == '.') ++begin;
+    if (begin == at || at - begin > kMaxLocal || data[at - 1] == '.') continue;
+    if (std::string_view(data + begin, at - begin).find("..") != std::string_view::npos) continue;
+
+    // Domain: walk right, then give back trailing dots (sentence punctuation).
+    std::size_t end = at + 1;
+    while (end < n && is_domain_char(static_cast<unsigned char>(data[end]))) ++end;
+    const std::size_t stop = end;
+    while (end > at + 1 && data[end - 1] == '.') --end;
+    if (stop == end && end < n) {
+      const auto after = static_cast<unsigned char>(data[end]);
+      if (after == '@' || after == '_') continue;
+      if (after >= 0x80 && is_word_code_point(decode_at(text, end))) continue;
+    }
+    if (end == at + 1 || !valid_domain(text, at + 1, end)) continue;
+
+    out.push_back({begin, end});
+    done = end;
+    from = end;
+  }
+}
+
+}  // namespace sluice::nodes::ner

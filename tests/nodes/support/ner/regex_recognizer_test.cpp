@@ -1,0 +1,209 @@
+#include "support/ner/regex_recognizer.hpp"
+
+#include <doctest/doctest.h>
+
+#include <string>
+#include <vector>
+
+namespace {
+
+using sluice::nodes::ner::RegexRecognizer;
+using sluice::nodes::ner::Span;
+using Strings = std::vector<std::string>;
+
+std::unique_ptr<RegexRecognizer> make(std::string_view pattern, bool caseless = false) {
+  RegexRecognizer::Options options;
+  options.caseless = caseless;
+  auto r = RegexRecognizer::create(pattern, options);
+  REQUIRE(r.ok());
+  return std::move(r).value();
+}
+
+std::vector<std::string> found(const RegexRecognizer& r, std::string_view text) {
+  std::vector<Span> spans;
+  r.find(text, spans);
+  std::vector<std::string> out;
+  for (const Span& s : spans) out.emplace_back(text.substr(s.begin, s.end - s.begin));
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("regex: whole matches, left to right, exact spans") {
+  const auto r = make(R"(\bORD-\d{6}\b)");
+  const std::string text = "ORD-123456 and ORD-654321; not ORD-12345 or XORD-111111";
+  std::vector<Span> spans;
+  r->find(text, spans);
+  REQUIRE(spans.size() == 2);
+  CHECK(spans[0].begin == 0);
+  CHECK(spans[0].end == 10);
+  CHECK(spans[1].begin == 15);
+  CHECK(spans[1].end == 25);
+  CHECK(r->pattern() == R"(\bORD-\d{6}\b)");
+  // Capture groups do not change the span.
+  CHECK(found(*make(R"(id=(\d+))"), "id=42 id=7") == Strings{"id=42", "id=7"});
+  // Non-overlapping: "aaa" holds one "aa".
+  CHECK(found(*make("aa"), "aaa") == Strings{"aa"});
+}
+
+TEST_CASE("regex: caseless option and UTF-8") {
+  CHECK(found(*make("sku-[a-z]+"), "SKU-ab sku-cd").size() == 1);
+  CHECK(found(*make("sku-[a-z]+", true), "SKU-AB sku-cd") == Strings{"SKU-AB", "sku-cd"});
+  CHECK(found(*make(R"(café\d+)", true), "CAFÉ12 café3") == Strings{"CAFÉ12", "café3"});
+  CHECK(found(*make(R"(\w+@)"), "žluť@") == Strings{"žluť@"});
+  // Unicode case folding: K (KELVIN SIGN) folds to k.
+  CHECK(found(*make("kx", true), "\u212Ax") == Strings{"\u212Ax"});
+}
+
+TEST_CASE("regex: compile errors carry the pattern offset") {
+  auto r = RegexRecognizer::create("ab(cd");
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.status().code() == sluice::StatusCode::invalid_argument);
+  CHECK(r.status().message().find("offset 5") != std::string::npos);
+  auto bad_class = RegexRecognizer::create("x[z-a]");
+  REQUIRE_FALSE(bad_class.ok());
+  CHECK(bad_class.status().message().find("offset") != std::string::npos);
+}
+
+TEST_CASE("regex: patterns that can match the empty string are rejected") {
+  for (const char* pattern : {"x*", "a|", "\\b", "^", "$", "(?:abc)?", "(?<=a)", ""}) {
+    CAPTURE(std::string(pattern));
+    auto r = RegexRecognizer::create(pattern);
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.status().message().find("empty string") != std::string::npos);
+  }
+  // Positive minimum length but only empty matches: accepted, never reports an empty span.
+  const auto lookahead = make("(?=abc)");
+  CHECK(found(*lookahead, "xxabcabc").empty());
+  CHECK(found(*make(R"(ab\K)"), "abab").empty());
+}
+
+TEST_CASE("regex: match filter read from the pattern") {
+  using sluice::nodes::ner::ByteSet;
+  const auto prefix_of = [](std::string_view pattern, bool caseless = false) {
+    return make(pattern, caseless)->filter().prefix;
+  };
+  const auto set_of = [](std::string_view bytes) {
+    ByteSet set;
+    for (const char c : bytes) set.insert(static_cast<unsigned char>(c));
+    return set;
+  };
+
+  // Case-sensitive literals: exact bytes, up to three.
+  auto prefix = prefix_of(R"(\bORD-\d{6,}\b)");
+  REQUIRE(prefix.size() == 3);
+  CHECK(prefix[0] == set_of("O"));
+  CHECK(prefix[1] == set_of("R"));
+  CHECK(prefix[2] == set_of("D"));
+  const auto literal = make(R"(\bORD-\d{6,}\b)");
+  REQUIRE(literal->filter().required.has_value());
+  CHECK(literal->filter().required->contains('-'));
+  CHECK(literal->filter().min_length == 10);
+
+  // Caseless: both cases.
+  prefix = prefix_of(R"(ord-\d+)", true);
+  REQUIRE(prefix.size() == 3);
+  CHECK(prefix[0] == set_of("oO"));
+  CHECK(prefix[2] == set_of("dD"));
+
+  // Classes and counted repeats; \d ends the prefix (it may match a multi-byte digit).
+  prefix = prefix_of(R"(\b[A-Z]{2}\d{3,4}\b)");
+  REQUIRE(prefix.size() == 3);
+  CHECK(prefix[0].contains('Q'));
+  CHECK_FALSE(prefix[0].contains('q'));
+  CHECK(prefix[1] == prefix[0]);
+  CHECK(prefix[2].contains('7'));
+  CHECK(prefix[2].contains(0xD9));
+  prefix = prefix_of(R"(\d\d\d)");
+  CHECK(prefix.size() == 1);
+  prefix = prefix_of(R"(v\d+\.)");
+  REQUIRE(prefix.size() == 2);
+  CHECK(prefix[0] == set_of("v"));
+  prefix = prefix_of(R"(\#\-x)");
+  REQUIRE(prefix.size() == 3);
+  CHECK(prefix[0] == set_of("#"));
+  CHECK(prefix[1] == set_of("-"));
+
+  // Optional atoms stop the prefix; a plain '+' keeps one copy.
+  CHECK(prefix_of("ab?c").size() == 1);
+  CHECK(prefix_of("ab*c").size() == 1);
+  CHECK(prefix_of("ab{0,2}c").size() == 1);
+  CHECK(prefix_of("ab+c").size() == 2);
+  CHECK(prefix_of("a{2}bc").size() == 3);
+  CHECK(prefix_of("a{2,}bc").size() == 2);
+
+  // Caseless k and s also match KELVIN SIGN and LONG S: the prefix stops after them.
+  prefix = prefix_of("sku-", true);
+  REQUIRE(prefix.size() == 1);
+  CHECK(prefix[0].contains('S'));
+  CHECK(prefix[0].contains(0xC5));
+  CHECK(prefix_of("(?i)sku-").size() <= 1);
+  CHECK(prefix_of("x(?i)sku").size() == 1);
+
+  // No common prefix: top-level alternation, quoting, extended mode, leading group.
+  for (const char* pattern : {"ab|cd", R"(\Qab\E|x)", "(?x) a b c", "(?:ab)c"}) {
+    CAPTURE(std::string(pattern));
+    const auto p = prefix_of(pattern);
+    // Only PCRE2's own first-byte information may remain.
+    CHECK(p.size() <= 1);
+  }
+  CHECK(prefix_of("x(a|b)c").size() == 1);
+  CHECK(prefix_of("[|]ab").size() == 3);
+}
+
+TEST_CASE("regex: may_match never rules out a text that has a match") {
+  const char* patterns[] = {R"(\bORD-\d{6,}\b)",
+                            R"(\b[A-Z]{2}\d{3,4}\b)",
+                            R"(v\d+(?:\.\d+)+)",
+                            R"(sku-[a-z0-9]{3})",
+                            R"(\bk\w+)",
+                            R"(#\d{5,})",
+                            R"(\$\d[\d,]*(?:\.\d{2})?)",
+                            R"(ab|cd)",
+                            R"(x(?i)sku)",
+                            R"([A-Z]{2}[0-9]{2})",
+                            R"(\w+@\w+)",
+                            R"(a{2}b)",
+                            R"(\d+:\d\d)",
+                            R"([^a-z]{3})",
+                            R"(é+x)"};
+  const char* texts[] = {"ORD-123456",
+                         "ord-123456",
+                         "order ORD-12345",
+                         "flight LH1234 today",
+                         "lh1234",
+                         "v3.10.12",
+                         "SKU-ab1",
+                         "ſku-ab1",
+                         "\u212Aelvin",
+                         "kelvin",
+                         "#12345",
+                         "$1,299.99",
+                         "abcd",
+                         "xSKU",
+                         "xſku",
+                         "AB12",
+                         "ab12",
+                         "user@example",
+                         "aab",
+                         "10:30",
+                         "١٠:٣٠",
+                         "ÉÉx",
+                         "ééx",
+                         "---",
+                         ""};
+  for (const char* pattern : patterns) {
+    for (const bool caseless : {false, true}) {
+      const auto r = make(pattern, caseless);
+      for (const char* text : texts) {
+        CAPTURE(std::string(pattern));
+        CAPTURE(caseless);
+        CAPTURE(std::string(text));
+        if (!r->may_match(text)) CHECK(found(*r, text).empty());
+      }
+    }
+  }
+  CHECK_FALSE(make(R"(\bORD-\d{6,}\b)")->may_match("nothing here at all"));
+  CHECK_FALSE(make(R"(\bORD-\d{6,}\b)")->may_match("ORDER 123456"));
+  CHECK(make(R"(\bORD-\d{6,}\b)")->may_match("x ORD-123456"));
+}
