@@ -12,6 +12,7 @@ int validate_command(const std::vector<std::string>& argv);
 int graph_command(const std::vector<std::string>& argv);
 int nodes_command(const std::vector<std::string>& argv);
 int sample_command(const std::vector<std::string>& argv);
+int emulate_command(const std::vector<std::string>& argv);
 
 /// Exit codes: 0 success, 1 the run or check failed, 2 wrong usage, 130 cancelled.
 inline constexpr int kExitFailure = 1;

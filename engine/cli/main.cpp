@@ -15,6 +15,7 @@ commands:
   graph FILE      print the pipeline as Graphviz DOT
   nodes [TYPE]    list node types with their options and defaults
   sample          write a generated utterance export (CSV) for trying pipelines
+  emulate         serve the platform API on loopback (try pipelines without a tenant)
   version         print the version
 
 Pipeline files take --set KEY=VALUE for their ${KEY} variables (overriding the environment).
@@ -35,6 +36,7 @@ int main(int argc, char** argv) {
   if (command == "graph") return sluice::cli::graph_command(rest);
   if (command == "nodes") return sluice::cli::nodes_command(rest);
   if (command == "sample") return sluice::cli::sample_command(rest);
+  if (command == "emulate") return sluice::cli::emulate_command(rest);
   if (command == "version" || command == "--version") {
     std::printf("sluice %s\n", SLUICE_VERSION);
     return 0;
