@@ -1,6 +1,8 @@
 #include "sources/file_read.hpp"
 
 #include <fcntl.h>
+#include <poll.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -20,9 +22,12 @@ class FileRead final : public Node {
 
   NodeShape shape() const override { return NodeShape::source(PayloadKind::bytes); }
 
-  Status open(RunContext&) override {
+  Status open(RunContext& context) override {
+    context_ = &context;
     if (options_.path == "-") {
       fd_ = STDIN_FILENO;
+      struct stat info {};
+      streaming_ = ::fstat(fd_, &info) != 0 || !S_ISREG(info.st_mode);
       return Status::success();
     }
     fd_ = ::open(options_.path.c_str(), O_RDONLY | O_CLOEXEC);
@@ -30,6 +35,11 @@ class FileRead final : public Node {
       const StatusCode code = errno == ENOENT ? StatusCode::not_found : StatusCode::io_error;
       return Status(code, "cannot open " + options_.path + ": " + std::strerror(errno));
     }
+    struct stat info {};
+    if (::fstat(fd_, &info) == 0 && S_ISDIR(info.st_mode)) {
+      return Status(StatusCode::invalid_argument, options_.path + " is a directory, not a file");
+    }
+    streaming_ = !S_ISREG(info.st_mode);  // a named pipe or a device
     ::posix_fadvise(fd_, 0, 0, POSIX_FADV_SEQUENTIAL);
     return Status::success();
   }
@@ -52,6 +62,7 @@ class FileRead final : public Node {
     // Fill the whole chunk (pipes and some filesystems return short reads) so batch sizes stay
     // predictable.
     while (filled < buffer.size()) {
+      if (streaming_ && !wait_readable()) return false;
       const ssize_t n = ::read(fd_, buffer.data() + filled, buffer.size() - filled);
       if (n < 0) {
         if (errno == EINTR) continue;
@@ -61,6 +72,8 @@ class FileRead final : public Node {
       }
       if (n == 0) break;
       filled += static_cast<std::size_t>(n);
+      // A pipe delivers what it has; pass it on rather than wait for a full chunk.
+      if (streaming_) break;
     }
     if (filled == 0) return false;
     buffer.resize(filled);
@@ -71,6 +84,18 @@ class FileRead final : public Node {
     return true;
   }
 
+  /// Waits until a pipe or terminal has data, checking for cancellation a few times a second so
+  /// Ctrl-C never waits on a quiet writer. False when the run was cancelled.
+  bool wait_readable() {
+    pollfd watch{fd_, POLLIN, 0};
+    while (!context_->cancelled()) {
+      const int ready = ::poll(&watch, 1, 100);
+      if (ready > 0) return true;
+      if (ready < 0 && errno != EINTR) return true;  // let read() report the error
+    }
+    return false;
+  }
+
   void close_file() noexcept {
     if (fd_ > STDIN_FILENO) ::close(fd_);
     fd_ = -1;
@@ -79,6 +104,8 @@ class FileRead final : public Node {
   FileReadOptions options_;
   std::shared_ptr<const std::string> source_name_;
   int fd_ = -1;
+  bool streaming_ = false;  // a pipe or terminal rather than a regular file
+  RunContext* context_ = nullptr;
   std::uint64_t offset_ = 0;
 };
 
