@@ -52,12 +52,6 @@ void RowBatch::keep_alive_all(const RowBatch& other) {
   if (other.arena_) owners_.push_back(other.arena_);
 }
 
-std::uint64_t RowBatch::field_bytes() const noexcept {
-  std::uint64_t total = 0;
-  for (const auto& field : fields_) total += field.size();
-  return total;
-}
-
 std::uint64_t Batch::item_count() const noexcept {
   switch (kind()) {
     case PayloadKind::bytes: return 0;
