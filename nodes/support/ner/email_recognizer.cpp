@@ -2,6 +2,8 @@
 
 #include <cstring>
 
+#include "support/ner/text_scan.hpp"
+
 namespace sluice::nodes::ner {
 
 namespace {
@@ -16,29 +18,6 @@ bool is_local_char(unsigned char c) {
   return is_alnum(c) || c == '.' || c == '_' || c == '%' || c == '+' || c == '-';
 }
 bool is_domain_char(unsigned char c) { return is_alnum(c) || c == '-' || c == '.'; }
-
-// Non-ASCII code points count as word characters (letters, marks) unless they sit in the common
-// space, punctuation and symbol blocks: "josé@x.org" is not the address "s@x.org".
-bool is_word_code_point(char32_t cp) {
-  if (cp < 0xC0) return cp == 0xAA || cp == 0xB5 || cp == 0xBA;
-  if (cp == 0xD7 || cp == 0xF7) return false;
-  if (cp >= 0x2000 && cp <= 0x2BFF) return false;
-  if (cp >= 0x3000 && cp <= 0x303F) return false;
-  if (cp >= 0xFF00 && cp <= 0xFF20) return false;
-  if (cp >= 0x1F000 && cp <= 0x1FAFF) return false;
-  return true;
-}
-
-char32_t decode_at(std::string_view text, std::size_t pos) {
-  const auto* p = reinterpret_cast<const unsigned char*>(text.data());
-  const unsigned char lead = p[pos];
-  const std::size_t extra = lead >= 0xF0 ? 3 : lead >= 0xE0 ? 2 : lead >= 0xC0 ? 1 : 0;
-  char32_t cp = extra == 0 ? lead : lead & (0x3F >> extra);
-  for (std::size_t i = 1; i <= extra && pos + i < text.size(); ++i) {
-    cp = (cp << 6) | (p[pos + i] & 0x3F);
-  }
-  return cp;
-}
 
 // The non-ASCII code point ending just before `pos` is a word character.
 bool non_ascii_word_before(std::string_view text, std::size_t pos) {
