@@ -303,6 +303,7 @@ ParsedRows parse_rows(const RecordBlock& block, std::shared_ptr<const Columns> c
   const std::string_view text = block.bytes;
   if (text.empty()) return parsed;
   rows.keep_alive(block.owner);
+  rows.set_raw_layout(width, dialect.delimiter, dialect.quote);
   rows.reserve(block.record_count);
 
   RecordReader reader(text, dialect);
@@ -316,7 +317,7 @@ ParsedRows parse_rows(const RecordBlock& block, std::shared_ptr<const Columns> c
     const RecordScan r = reader.read(pos, &fields, &rows.arena());
     if (r.flaw == Flaw::none && r.fields == width && !(r.fields == 1 && !r.first_quoted &&
                                                        r.content_end == pos)) {
-      rows.add_row(fields, row);
+      rows.add_row(fields, row, text.substr(pos, r.content_end - pos));
     } else {
       parsed.problems.push_back({row, line, problem_reason(r, pos, width),
                                  clip_raw(text.substr(pos, r.content_end - pos))});

@@ -144,7 +144,30 @@ void append_rows(const RowBatch& rows, std::string& out, const WriterOptions& op
   const std::size_t per_row = rows.width() + (options.crlf ? 2 : 1);
   // Exact size when nothing needs quoting; quoting only adds a little and amortized growth covers it.
   out.reserve(out.size() + rows.field_bytes() + rows.size() * per_row);
-  for (std::size_t r = 0; r < rows.size(); ++r) append_record(rows.row(r), out, options);
+  const bool copy_raw = rows.has_raw() && rows.raw_delimiter() == options.dialect.delimiter &&
+                        rows.raw_quote() == options.dialect.quote;
+  if (!copy_raw) {
+    for (std::size_t r = 0; r < rows.size(); ++r) append_record(rows.row(r), out, options);
+    return;
+  }
+  // The leading columns are copied as they were read; only columns added since are written here.
+  const std::size_t raw_width = rows.raw_width();
+  const char delimiter = options.dialect.delimiter;
+  const char quote = options.dialect.quote;
+  for (std::size_t r = 0; r < rows.size(); ++r) {
+    out.append(rows.raw(r));
+    const auto row = rows.row(r);
+    for (std::size_t c = raw_width; c < row.size(); ++c) {
+      out.push_back(delimiter);
+      if (needs_quotes(row[c], delimiter, quote)) {
+        append_quoted(row[c], quote, out);
+      } else {
+        out.append(row[c]);
+      }
+    }
+    if (options.crlf) out.push_back('\r');
+    out.push_back('\n');
+  }
 }
 
 }  // namespace sluice::csv

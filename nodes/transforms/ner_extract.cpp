@@ -16,6 +16,8 @@ struct Layout {
   /// Output index of each entity's column: appended, or an existing column of the same name
   /// (re-running enrichment on an enriched file refreshes the values instead of duplicating).
   std::vector<std::size_t> entity_column;
+  /// Only new columns are appended, so the input's raw text still stands for its columns.
+  bool append_only = true;
 };
 
 class NerExtract final : public Node {
@@ -62,7 +64,11 @@ class NerExtract final : public Node {
       for (std::size_t c = 0; c < columns->names.size(); ++c) {
         if (columns->names[c] == name) index = c;
       }
-      if (index == output->names.size()) output->names.push_back(name);
+      if (index == output->names.size()) {
+        output->names.push_back(name);
+      } else {
+        layout->append_only = false;
+      }
       layout->entity_column.push_back(index);
     }
     layout->output = std::move(output);
@@ -73,12 +79,13 @@ class NerExtract final : public Node {
   Batch process(const Batch& in) {
     const RowBatch& rows = in.rows();
     const auto layout = layout_for(in);
-    const std::size_t in_width = rows.width();
     const std::size_t out_width = layout->output->names.size();
     const std::size_t entities = extractor_->entity_count();
 
     RowBatch out(layout->output);
     out.keep_alive_all(rows);
+    const bool keep_raw = rows.has_raw() && layout->append_only;
+    if (keep_raw) out.set_raw_layout(rows.raw_width(), rows.raw_delimiter(), rows.raw_quote());
     out.reserve(rows.size());
     Arena& arena = out.arena();
     // Scratch reused across batches on this worker thread: no allocation per row.
@@ -93,9 +100,12 @@ class NerExtract final : public Node {
       for (std::size_t e = 0; e < entities; ++e) {
         fields[layout->entity_column[e]] = arena.store(values[e]);
       }
-      out.add_row({fields.data(), out_width}, rows.row_number(r));
+      if (keep_raw) {
+        out.add_row({fields.data(), out_width}, rows.row_number(r), rows.raw(r));
+      } else {
+        out.add_row({fields.data(), out_width}, rows.row_number(r));
+      }
     }
-    (void)in_width;
     Batch result;
     result.position = in.position;
     result.payload = std::move(out);

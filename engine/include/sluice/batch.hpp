@@ -93,12 +93,38 @@ class RowBatch {
   void reserve(std::size_t rows) {
     fields_.reserve(rows * width());
     row_numbers_.reserve(rows);
+    if (raw_width_ != 0) raw_.reserve(rows);
   }
   /// Appends a row; `fields.size()` must equal width(). Views must point into kept-alive memory.
   void add_row(std::span<const std::string_view> fields, std::uint64_t row_number) {
     fields_.insert(fields_.end(), fields.begin(), fields.end());
     for (const auto& field : fields) field_bytes_ += field.size();
     row_numbers_.push_back(row_number);
+  }
+
+  // ---- raw text (optional) ----
+  // A parser may keep, for every row, the row's original text exactly as read (without its line
+  // terminator). It stands for the first raw_width() columns, written with `raw_delimiter` and
+  // `raw_quote`. A writer of the same dialect copies it instead of re-quoting every field, which
+  // is faster and keeps the input's quoting byte for byte. Transforms that append columns keep it;
+  // any other change to those columns must drop it (build the batch without raw text).
+
+  /// Declares that rows will be added with their raw text; call before the first add_row.
+  void set_raw_layout(std::size_t raw_width, char raw_delimiter, char raw_quote) {
+    raw_width_ = raw_width;
+    raw_delimiter_ = raw_delimiter;
+    raw_quote_ = raw_quote;
+  }
+  bool has_raw() const noexcept { return raw_width_ != 0; }
+  std::size_t raw_width() const noexcept { return raw_width_; }
+  char raw_delimiter() const noexcept { return raw_delimiter_; }
+  char raw_quote() const noexcept { return raw_quote_; }
+  std::string_view raw(std::size_t row) const { return raw_[row]; }
+  /// Appends a row together with its raw text (see set_raw_layout).
+  void add_row(std::span<const std::string_view> fields, std::uint64_t row_number,
+               std::string_view raw) {
+    add_row(fields, row_number);
+    raw_.push_back(raw);
   }
 
   /// Bytes of all fields' values (for metrics); kept as rows are added, so it costs nothing.
@@ -111,6 +137,10 @@ class RowBatch {
   std::vector<std::string_view> fields_;
   std::vector<std::uint64_t> row_numbers_;
   std::uint64_t field_bytes_ = 0;
+  std::vector<std::string_view> raw_;
+  std::size_t raw_width_ = 0;
+  char raw_delimiter_ = ',';
+  char raw_quote_ = '"';
 };
 
 /// One JSON value (normally an object) as compact UTF-8 text. Control items steer a workflow

@@ -161,3 +161,23 @@ nodes:
   // id 3 is the fifth record (header = row 1), although it starts on line 8.
   CHECK(report.status.message().find("row 5: refusing id 3") != std::string::npos);
 }
+
+TEST_CASE("csv_serialize copies original columns byte for byte, or re-quotes for another dialect") {
+  TempDir dir;
+  write_file(dir.file("in.csv"), "id,text\n\"1\",\"hello\"\n2,\"a \"\"b\"\"\"\r\n");
+  RunReport report = run_yaml(kRoundTripNoQuarantine,
+                              {{"dir", dir.path().string()}, {"chunk", "1KiB"}, {"on_error", "fail"}});
+  REQUIRE_MESSAGE(report.status.ok(), report.status.message());
+  CHECK(read_file(dir.file("out.csv")) == "id,text\n\"1\",\"hello\"\n2,\"a \"\"b\"\"\"\n");
+
+  report = run_yaml(R"(
+id: to_tsv
+nodes:
+  - { id: read, type: file_read, options: { path: "${dir}/in.csv" } }
+  - { id: parse, type: csv_parse, input: read }
+  - { id: serialize, type: csv_serialize, input: parse, options: { delimiter: ";" } }
+  - { id: write, type: file_write, input: serialize, options: { path: "${dir}/out.csv" } }
+)", {{"dir", dir.path().string()}});
+  REQUIRE_MESSAGE(report.status.ok(), report.status.message());
+  CHECK(read_file(dir.file("out.csv")) == "id;text\n1;hello\n2;\"a \"\"b\"\"\"\n");
+}
