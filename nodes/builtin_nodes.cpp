@@ -1,6 +1,8 @@
 // The one list of built-in node types, alphabetical. A new node adds one line here.
 #include "sinks/file_write.hpp"
+#include "sinks/training_import.hpp"
 #include "sources/file_read.hpp"
+#include "sources/platform_export.hpp"
 #include "sluice/node_registry.hpp"
 #include "transforms/csv_parse.hpp"
 #include "transforms/csv_serialize.hpp"
@@ -21,6 +23,8 @@ Status register_builtin_nodes(NodeRegistry& registry) {
            nodes::json_parse_type,
            nodes::json_serialize_type,
            nodes::ner_extract_type,
+           nodes::platform_export_type,
+           nodes::training_import_type,
        }) {
     if (Status status = registry.add(make_type()); !status.ok()) return status;
   }
