@@ -19,10 +19,18 @@ namespace {
 class NodeRunContext final : public RunContext {
  public:
   NodeRunContext(const std::string& id, NodeMetrics& metrics, const std::atomic<bool>& cancelled,
-                 const RunOptions& options, int threads)
-      : id_(id), metrics_(metrics), cancelled_(cancelled), options_(options), threads_(threads) {}
+                 const detail::FailureSlot& failure, const RunOptions& options, int threads)
+      : id_(id),
+        metrics_(metrics),
+        cancelled_(cancelled),
+        failure_(failure),
+        options_(options),
+        threads_(threads) {}
 
-  bool cancelled() const noexcept override { return cancelled_.load(std::memory_order_relaxed); }
+  /// A failure anywhere stops the run too: a node waiting on the network should not keep going.
+  bool cancelled() const noexcept override {
+    return cancelled_.load(std::memory_order_relaxed) || failure_.failed();
+  }
   NodeMetrics& metrics() noexcept override { return metrics_; }
   void log(LogLevel level, const std::string& message) override {
     if (!options_.on_log || (level == LogLevel::verbose && !options_.verbose)) return;
@@ -35,6 +43,7 @@ class NodeRunContext final : public RunContext {
   const std::string& id_;
   NodeMetrics& metrics_;
   const std::atomic<bool>& cancelled_;
+  const detail::FailureSlot& failure_;
   const RunOptions& options_;
   int threads_;
 };
@@ -143,15 +152,15 @@ RunReport Pipeline::run(const RunOptions& options) {
   report.max_in_flight = max_in_flight;
 
   const std::size_t count = impl.nodes.size();
+  detail::FailureSlot failure;
   std::vector<NodeMetrics> metrics(count);
   std::vector<std::unique_ptr<NodeRunContext>> contexts;
   for (std::size_t i = 0; i < count; ++i) {
     contexts.push_back(std::make_unique<NodeRunContext>(impl.spec.nodes[i].id, metrics[i],
-                                                        impl.cancelled, options, threads));
+                                                        impl.cancelled, failure, options, threads));
   }
 
   const auto start = std::chrono::steady_clock::now();
-  detail::FailureSlot failure;
   auto abort_all = [&] {
     for (auto& node : impl.nodes) node->abort();
   };

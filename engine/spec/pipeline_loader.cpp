@@ -378,6 +378,47 @@ class Loader {
   std::vector<Diagnostic>& problems_;
 };
 
+/// The name in a "variable 'NAME' is not set; ..." message, or "" for other messages.
+std::string unset_variable_name(const std::string& message) {
+  static constexpr std::string_view kHead = "variable '";
+  static constexpr std::string_view kTail = "' is not set";
+  if (message.rfind(kHead, 0) != 0) return "";
+  const auto end = message.find(kTail, kHead.size());
+  return end == std::string::npos ? "" : message.substr(kHead.size(), end - kHead.size());
+}
+
+/// A pipeline that uses several unset variables (often each in several places) gets one message
+/// naming them all, at the first use, instead of a line per use.
+void merge_unset_variables(std::vector<Diagnostic>& diagnostics, std::size_t first) {
+  std::vector<std::string> names;
+  std::size_t uses = 0;
+  std::size_t at = diagnostics.size();
+  for (std::size_t i = first; i < diagnostics.size(); ++i) {
+    const std::string name = unset_variable_name(diagnostics[i].message);
+    if (name.empty()) continue;
+    ++uses;
+    if (at == diagnostics.size()) at = i;
+    if (std::find(names.begin(), names.end(), name) == names.end()) names.push_back(name);
+  }
+  if (uses < 2) return;
+  Diagnostic merged = diagnostics[at];
+  if (names.size() > 1) {
+    std::string list;
+    for (const auto& name : names) list += (list.empty() ? "" : ", ") + name;
+    merged.message = std::to_string(names.size()) + " variables are not set: " + list +
+                     "; set them in the environment or with --set NAME=value";
+  }
+  std::vector<Diagnostic> kept(diagnostics.begin(), diagnostics.begin() + static_cast<std::ptrdiff_t>(first));
+  for (std::size_t i = first; i < diagnostics.size(); ++i) {
+    if (i == at) {
+      kept.push_back(merged);
+    } else if (unset_variable_name(diagnostics[i].message).empty()) {
+      kept.push_back(std::move(diagnostics[i]));
+    }
+  }
+  diagnostics = std::move(kept);
+}
+
 std::string join_lines(const std::vector<Diagnostic>& diagnostics, std::size_t first) {
   std::string out;
   for (std::size_t i = first; i < diagnostics.size(); ++i) {
@@ -420,6 +461,7 @@ Result<PipelineSpec> load_pipeline(const std::string& text, const std::string& f
                      return std::pair(a.location.line, a.location.column) <
                             std::pair(b.location.line, b.location.column);
                    });
+  merge_unset_variables(diagnostics, first);
   return invalid_argument(join_lines(diagnostics, first));
 }
 

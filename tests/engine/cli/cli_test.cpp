@@ -98,8 +98,8 @@ TEST_CASE("sluice validate accepts the shipped pipeline and names unset variable
   CHECK(outcome.out.find("is valid") != std::string::npos);
   outcome = run_sluice({"validate", kPipeline}, dir);
   CHECK(outcome.exit_code == 1);
-  CHECK(outcome.err.find("variable 'input' is not set") != std::string::npos);
-  CHECK(outcome.err.find("variable 'output' is not set") != std::string::npos);
+  CHECK(outcome.err.find("2 variables are not set: input, output; set them in the environment or "
+                         "with --set NAME=value") != std::string::npos);
 }
 
 TEST_CASE("sluice sample + run produce the enriched CSV, a summary and a JSON report") {
