@@ -58,11 +58,11 @@ std::uint64_t current_rss_bytes() { return read_status_kib("VmRSS") * 1024; }
 std::string RunReport::summary_table() const {
   std::ostringstream out;
   char line[256];
-  std::snprintf(line, sizeof line, "%-16s %-14s %12s %12s %10s %10s %8s %8s %8s\n", "node", "type",
+  std::snprintf(line, sizeof line, "%-16s %-16s %12s %12s %10s %10s %8s %8s %8s\n", "node", "type",
                 "rows in", "rows out", "MiB in", "MiB out", "busy s", "wait s", "errors");
   out << line;
   for (const auto& node : nodes) {
-    std::snprintf(line, sizeof line, "%-16.16s %-14.14s %12llu %12llu %10.1f %10.1f %8.2f %8.2f %8llu\n",
+    std::snprintf(line, sizeof line, "%-16.16s %-16.16s %12llu %12llu %10.1f %10.1f %8.2f %8.2f %8llu\n",
                   node.id.c_str(), node.type.c_str(),
                   static_cast<unsigned long long>(node.rows_in),
                   static_cast<unsigned long long>(node.rows_out), node.bytes_in / 1048576.0,
