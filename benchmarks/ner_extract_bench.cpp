@@ -1,0 +1,97 @@
+// ner_extract: EntityExtractor::extract over the text column (the node's parallel step, here on one
+// thread) with the standard entities and with the heavy profile (cards and 10 user patterns), each
+// entity on its own, and the node between an in-memory source and a null sink.
+
+#include "ner_extract_bench.hpp"
+
+#include <benchmark/benchmark.h>
+
+#include <string>
+#include <vector>
+
+#include "support/bench_counters.hpp"
+#include "support/bench_data.hpp"
+#include "support/bench_nodes.hpp"
+#include "support/ner/entity_extractor.hpp"
+
+namespace sluice::bench {
+
+namespace {
+
+// Calls the extractor on every row's text; the loop the node runs, without building batches.
+void extract_all(benchmark::State& state, const nodes::ner::ExtractorConfig& config) {
+  const ParsedExport& parsed = parsed_export();
+  std::shared_ptr<const nodes::ner::EntityExtractor> extractor;
+  try {
+    extractor = make_extractor(config);
+  } catch (const std::exception& error) {
+    state.SkipWithError(error.what());
+    return;
+  }
+  std::vector<std::string> values(extractor->entity_count());
+  std::uint64_t found = 0;
+  for (auto _ : state) {
+    found = 0;
+    for (const RowBatch& batch : parsed.batches) {
+      for (std::size_t r = 0; r < batch.size(); ++r) {
+        extractor->extract(batch.field(r, parsed.text_column), values);
+        for (const std::string& value : values) found += !value.empty();
+      }
+    }
+    benchmark::DoNotOptimize(found);
+  }
+  report_rates(state, export_bytes(), static_cast<std::int64_t>(parsed.rows));
+  state.counters["text_bytes"] = benchmark::Counter(
+      static_cast<double>(parsed.text_bytes), benchmark::Counter::kIsIterationInvariantRate);
+  state.counters["hits/row"] = static_cast<double>(found) / static_cast<double>(parsed.rows);
+}
+
+void ner_isolated(benchmark::State& state, NerProfile profile) {
+  extract_all(state, ner_config(profile));
+}
+
+void ner_chain(benchmark::State& state, NerProfile profile) {
+  auto source = std::make_shared<SourceData>();
+  source->kind = PayloadKind::rows;
+  source->batches = &parsed_export().batches;
+  const PipelineSpec spec = chain_spec(
+      {node_spec("entities", "ner_extract", ner_node_options(profile))}, PayloadKind::rows);
+  run_chain_benchmark(state, spec, source, static_cast<int>(state.range(0)), PayloadKind::rows,
+                      parsed_export().rows, export_bytes());
+}
+
+}  // namespace
+
+void register_entity_benchmarks() {
+  const nodes::ner::ExtractorConfig heavy = ner_config(NerProfile::heavy);
+  for (const nodes::ner::EntityDefinition& entity : heavy.entities) {
+    nodes::ner::ExtractorConfig single = heavy;
+    single.entities = {entity};
+    const std::string name =
+        "ner_extract/entity/" + std::string(entity.builtin ? "" : "custom:") + entity.name;
+    benchmark::RegisterBenchmark(name.c_str(), [single](benchmark::State& state) {
+      extract_all(state, single);
+    })->Unit(benchmark::kMillisecond);
+  }
+}
+
+BENCHMARK_CAPTURE(ner_isolated, standard, NerProfile::standard)
+    ->Name("ner_extract/isolated/standard")
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(ner_isolated, heavy, NerProfile::heavy)
+    ->Name("ner_extract/isolated/heavy")
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(ner_chain, standard, NerProfile::standard)
+    ->Name("ner_extract/chain/standard")
+    ->ArgName("threads")
+    ->Arg(1)
+    ->UseManualTime()
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(ner_chain, heavy, NerProfile::heavy)
+    ->Name("ner_extract/chain/heavy")
+    ->ArgName("threads")
+    ->Arg(1)
+    ->UseManualTime()
+    ->Unit(benchmark::kMillisecond);
+
+}  // namespace sluice::bench

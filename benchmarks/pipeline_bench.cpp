@@ -1,0 +1,803 @@
+// pipeline_bench: the end-to-end benchmark behind benchmarks/RESULTS.md. It generates utterance
+// exports (seed 42; cached in a data directory), runs the real `sluice` binary on them as a child
+// process (pipelines/utterance_ner_local.yaml, and the heavy variant with cards and 10 user
+// patterns), one warm-up and N timed runs per configuration, checks every output (data row count
+// and an xxHash64 digest that must not change across runs or thread counts), then prints the
+// medians and the issue's targets with PASS/FAIL.
+//
+//   build/benchmarks/pipeline_bench                       # 1M and 8M rows, 1 and all threads
+//   build/benchmarks/pipeline_bench --inputs 1m --runs 1  # quick
+//   build/benchmarks/pipeline_bench --markdown            # tables for RESULTS.md
+
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include <simdjson.h>
+#include <xxhash.h>
+
+#include "sluice/status.hpp"
+#include "support/utterance_generator.hpp"
+
+extern char** environ;
+
+namespace sluice::bench {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr std::uint64_t kSeed = 42;
+constexpr double kMiB = 1024.0 * 1024.0;
+
+// ---- configuration -------------------------------------------------------------------------
+
+struct Profile {
+  std::string name;      // "standard" or "heavy"
+  std::string pipeline;  // YAML path
+};
+
+struct Config {
+  std::string sluice = SLUICE_BINARY;
+  std::string data_dir = SLUICE_BENCH_DATA_DIR;
+  std::string standard_pipeline = SLUICE_SOURCE_DIR "/pipelines/utterance_ner_local.yaml";
+  std::string heavy_pipeline = SLUICE_BENCH_SOURCE_DIR "/pipelines/utterance_ner_heavy.yaml";
+  std::vector<std::uint64_t> inputs = {1'000'000, 8'000'000};
+  std::optional<int> runs;  // timed runs per configuration; default by input size
+  int warmup = 1;
+  std::vector<int> threads;
+  bool standard = true;
+  bool heavy = true;
+  bool markdown = false;
+  bool keep_outputs = false;
+  bool fail_on_targets = false;
+};
+
+int default_runs(std::uint64_t rows) { return rows <= 2'000'000 ? 3 : 1; }
+
+int all_cores() { return std::max(1, static_cast<int>(std::thread::hardware_concurrency())); }
+
+[[noreturn]] void die(const std::string& message) {
+  std::fflush(stdout);
+  std::fprintf(stderr, "pipeline_bench: FAILED: %s\n", message.c_str());
+  std::exit(1);
+}
+
+void usage(std::FILE* out) {
+  std::fprintf(out,
+               "usage: pipeline_bench [options]\n\n"
+               "  --inputs LIST         data rows of each export, e.g. 1m,8m (default) or 100k\n"
+               "  --runs N              timed runs per configuration (default 3 up to 2M rows, "
+               "else 1)\n"
+               "  --warmup N            untimed runs first (default 1)\n"
+               "  --threads LIST        worker threads, e.g. 1,2 (default 1 and all cores: 1,%d)\n"
+               "  --profiles LIST       standard,heavy (default both); --no-heavy = standard\n"
+               "  --markdown            print the tables as Markdown (for RESULTS.md)\n"
+               "  --keep-outputs        keep the enriched outputs in the data directory\n"
+               "  --fail-on-targets     exit 3 when a target is not met\n"
+               "  --sluice PATH         the sluice binary (default %s)\n"
+               "  --data-dir DIR        cached inputs and outputs (default %s)\n"
+               "  --pipeline PATH       the standard pipeline\n"
+               "  --heavy-pipeline PATH the heavy pipeline (cards + 10 user patterns)\n",
+               all_cores(), SLUICE_BINARY, SLUICE_BENCH_DATA_DIR);
+}
+
+std::vector<std::string> split_list(std::string_view text) {
+  std::vector<std::string> out;
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    const std::size_t comma = std::min(text.find(',', start), text.size());
+    if (comma > start) out.emplace_back(text.substr(start, comma - start));
+    start = comma + 1;
+  }
+  return out;
+}
+
+// "8m" -> 8000000, "100k" -> 100000, "2500" -> 2500; nullopt when malformed or zero.
+std::optional<std::uint64_t> parse_count(std::string text) {
+  std::uint64_t scale = 1;
+  if (!text.empty() && (text.back() == 'k' || text.back() == 'K')) scale = 1'000;
+  if (!text.empty() && (text.back() == 'm' || text.back() == 'M')) scale = 1'000'000;
+  if (scale != 1) text.pop_back();
+  if (text.empty()) return std::nullopt;
+  char* end = nullptr;
+  const unsigned long long value = std::strtoull(text.c_str(), &end, 10);
+  if (*end != '\0' || value == 0) return std::nullopt;
+  return value * scale;
+}
+
+Config parse_args(int argc, char** argv) {
+  Config config;
+  auto value = [&](int& i) -> std::string {
+    if (i + 1 >= argc) die(std::string(argv[i]) + " needs a value");
+    return argv[++i];
+  };
+  auto number = [&](int& i, int min) {
+    const std::string flag = argv[i];
+    const std::string text = value(i);
+    char* end = nullptr;
+    const long n = std::strtol(text.c_str(), &end, 10);
+    if (text.empty() || *end != '\0' || n < min || n > 1000) {
+      die(flag + " takes a whole number from " + std::to_string(min) + " to 1000");
+    }
+    return static_cast<int>(n);
+  };
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view arg = argv[i];
+    if (arg == "--help" || arg == "-h") {
+      usage(stdout);
+      std::exit(0);
+    } else if (arg == "--inputs") {
+      config.inputs.clear();
+      for (const std::string& item : split_list(value(i))) {
+        const auto rows = parse_count(item);
+        if (!rows) die("--inputs: '" + item + "' is not a row count (e.g. 1m, 100k)");
+        config.inputs.push_back(*rows);
+      }
+    } else if (arg == "--runs") {
+      config.runs = number(i, 1);
+    } else if (arg == "--warmup") {
+      config.warmup = number(i, 0);
+    } else if (arg == "--threads") {
+      config.threads.clear();
+      for (const std::string& item : split_list(value(i))) {
+        const auto n = parse_count(item);
+        if (!n || *n > 1024) die("--threads: '" + item + "' is not a thread count");
+        config.threads.push_back(static_cast<int>(*n));
+      }
+    } else if (arg == "--profiles") {
+      config.standard = config.heavy = false;
+      for (const std::string& item : split_list(value(i))) {
+        if (item == "standard") {
+          config.standard = true;
+        } else if (item == "heavy") {
+          config.heavy = true;
+        } else {
+          die("--profiles: unknown profile '" + item + "' (standard, heavy)");
+        }
+      }
+    } else if (arg == "--no-heavy") {
+      config.heavy = false;
+    } else if (arg == "--markdown") {
+      config.markdown = true;
+    } else if (arg == "--keep-outputs") {
+      config.keep_outputs = true;
+    } else if (arg == "--fail-on-targets") {
+      config.fail_on_targets = true;
+    } else if (arg == "--sluice") {
+      config.sluice = value(i);
+    } else if (arg == "--data-dir") {
+      config.data_dir = value(i);
+    } else if (arg == "--pipeline") {
+      config.standard_pipeline = value(i);
+    } else if (arg == "--heavy-pipeline") {
+      config.heavy_pipeline = value(i);
+    } else {
+      usage(stderr);
+      die("unknown argument '" + std::string(arg) + "'");
+    }
+  }
+  if (config.threads.empty()) {
+    config.threads = {1};
+    if (all_cores() > 1) config.threads.push_back(all_cores());
+  }
+  std::sort(config.inputs.begin(), config.inputs.end());
+  config.inputs.erase(std::unique(config.inputs.begin(), config.inputs.end()), config.inputs.end());
+  std::sort(config.threads.begin(), config.threads.end());
+  config.threads.erase(std::unique(config.threads.begin(), config.threads.end()),
+                       config.threads.end());
+  if (config.inputs.empty()) die("--inputs is empty");
+  if (!config.standard && !config.heavy) die("no profile to run");
+  if (config.sluice.empty()) die("no sluice binary: pass --sluice PATH");
+  return config;
+}
+
+// ---- the machine -----------------------------------------------------------------------------
+
+std::string cpu_model() {
+  std::ifstream in("/proc/cpuinfo");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.starts_with("model name")) {
+      const std::size_t colon = line.find(':');
+      if (colon != std::string::npos) return line.substr(line.find_first_not_of(" \t", colon + 1));
+    }
+  }
+  return "unknown";
+}
+
+std::string load_average() {
+  std::ifstream in("/proc/loadavg");
+  double one = 0, five = 0, fifteen = 0;
+  in >> one >> five >> fifteen;
+  char text[64];
+  std::snprintf(text, sizeof text, "%.2f, %.2f, %.2f", one, five, fifteen);
+  return text;
+}
+
+// Seconds of CPU time all cores have spent busy since boot (from /proc/stat), to tell how much of
+// the machine other processes used while a run was timed.
+double machine_busy_seconds() {
+  std::ifstream in("/proc/stat");
+  std::string cpu;
+  double user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0, steal = 0;
+  in >> cpu >> user >> nice >> system >> idle >> iowait >> irq >> softirq >> steal;
+  return (user + nice + system + irq + softirq + steal) / static_cast<double>(::sysconf(_SC_CLK_TCK));
+}
+
+// ---- inputs ----------------------------------------------------------------------------------
+
+std::string rows_label(std::uint64_t rows) {
+  if (rows % 1'000'000 == 0) return std::to_string(rows / 1'000'000) + "M";
+  if (rows % 1'000 == 0) return std::to_string(rows / 1'000) + "k";
+  return std::to_string(rows);
+}
+
+struct Input {
+  std::uint64_t rows = 0;
+  std::string path;
+  std::uint64_t bytes = 0;
+};
+
+std::uint64_t file_size(const std::string& path) {
+  std::error_code error;
+  const auto size = fs::file_size(path, error);
+  return error ? 0 : static_cast<std::uint64_t>(size);
+}
+
+std::string read_prefix(const std::string& path, std::size_t size) {
+  std::ifstream in(path, std::ios::binary);
+  std::string out(size, '\0');
+  in.read(out.data(), static_cast<std::streamsize>(size));
+  out.resize(static_cast<std::size_t>(in.gcount()));
+  return out;
+}
+
+// A cached export is reused when its recorded size matches and its first MiB is what the
+// generator produces today, so a changed generator never benchmarks stale data.
+bool cached_export_is_current(const Input& input, const std::string& meta_path) {
+  std::ifstream meta(meta_path);
+  std::uint64_t rows = 0, seed = 0, bytes = 0;
+  if (!(meta >> rows >> seed >> bytes)) return false;
+  if (rows != input.rows || seed != kSeed || bytes != file_size(input.path) || bytes == 0) {
+    return false;
+  }
+  nodes::UtteranceGeneratorOptions options;
+  options.rows = input.rows;
+  options.seed = kSeed;
+  nodes::UtteranceGenerator generator(options);
+  std::string expected;
+  generator.next(expected, std::size_t{1} << 20);
+  return read_prefix(input.path, expected.size()) == expected;
+}
+
+Input prepare_input(const Config& config, std::uint64_t rows) {
+  Input input;
+  input.rows = rows;
+  input.path = config.data_dir + "/utterances_" + std::to_string(rows) + "_seed42.csv";
+  const std::string meta_path = input.path + ".meta";
+  if (!cached_export_is_current(input, meta_path)) {
+    std::fprintf(stderr, "generating %s (%llu rows, seed %llu)...\n", input.path.c_str(),
+                 static_cast<unsigned long long>(rows), static_cast<unsigned long long>(kSeed));
+    nodes::UtteranceGeneratorOptions options;
+    options.rows = rows;
+    options.seed = kSeed;
+    const Status status = nodes::write_utterance_export(input.path, options);
+    if (!status.ok()) die(status.message());
+    std::ofstream meta(meta_path, std::ios::trunc);
+    meta << rows << ' ' << kSeed << ' ' << file_size(input.path) << '\n';
+    if (!meta) die("cannot write " + meta_path);
+  }
+  input.bytes = file_size(input.path);
+  return input;
+}
+
+// ---- one run of the sluice binary ------------------------------------------------------------
+
+struct ChildRun {
+  double wall_seconds = 0;  // process start to exit, measured here
+  double cpu_seconds = 0;   // user + system time of the child
+  double others_cores = 0;  // cores other processes kept busy meanwhile, on average
+  std::uint64_t max_rss_bytes = 0;
+};
+
+ChildRun spawn_and_wait(const std::vector<std::string>& args, const std::string& log_path) {
+  std::vector<char*> argv;
+  for (const std::string& arg : args) argv.push_back(const_cast<char*>(arg.c_str()));
+  argv.push_back(nullptr);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, log_path.c_str(),
+                                   O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
+  posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+  const double busy_before = machine_busy_seconds();
+  const auto start = std::chrono::steady_clock::now();
+  pid_t pid = 0;
+  const int spawned = posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  if (spawned != 0) die("cannot start " + args[0] + ": " + std::strerror(spawned));
+  int status = 0;
+  rusage usage{};
+  while (wait4(pid, &status, 0, &usage) < 0) {
+    if (errno != EINTR) die(std::string("wait4: ") + std::strerror(errno));
+  }
+  ChildRun run;
+  run.wall_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  auto seconds = [](const timeval& t) { return static_cast<double>(t.tv_sec) + t.tv_usec / 1e6; };
+  run.cpu_seconds = seconds(usage.ru_utime) + seconds(usage.ru_stime);
+  run.max_rss_bytes = static_cast<std::uint64_t>(usage.ru_maxrss) * 1024;
+  run.others_cores =
+      std::max(0.0, (machine_busy_seconds() - busy_before - run.cpu_seconds) / run.wall_seconds);
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    std::ifstream log(log_path);
+    std::stringstream text;
+    text << log.rdbuf();
+    std::string how = WIFEXITED(status) ? "exit code " + std::to_string(WEXITSTATUS(status))
+                                        : "signal " + std::to_string(WTERMSIG(status));
+    std::string command;
+    for (const std::string& arg : args) command += (command.empty() ? "" : " ") + arg;
+    die(command + "\nfailed with " + how + ":\n" + text.str());
+  }
+  return run;
+}
+
+struct Report {
+  double elapsed_seconds = 0;
+  std::uint64_t input_bytes = 0;
+  std::uint64_t peak_rss_bytes = 0;
+  std::map<std::string, std::uint64_t> rows_out_by_type;  // node type -> rows out
+  std::map<std::string, std::uint64_t> bytes_in_by_type;  // node type -> bytes in
+
+  std::uint64_t rows_out(const std::string& type) const { return lookup(rows_out_by_type, type); }
+  std::uint64_t bytes_in(const std::string& type) const { return lookup(bytes_in_by_type, type); }
+
+ private:
+  static std::uint64_t lookup(const std::map<std::string, std::uint64_t>& map,
+                              const std::string& key) {
+    const auto it = map.find(key);
+    return it == map.end() ? 0 : it->second;
+  }
+};
+
+Report read_report(const std::string& path) {
+  simdjson::dom::parser parser;
+  simdjson::dom::element doc;
+  if (parser.load(path).get(doc) != simdjson::SUCCESS) die("cannot parse the run report " + path);
+  std::string_view status;
+  if (doc["status"].get_string().get(status) != simdjson::SUCCESS || status != "success") {
+    die("run report " + path + " does not say success");
+  }
+  Report report;
+  simdjson::dom::array nodes;
+  if (doc["elapsed_seconds"].get_double().get(report.elapsed_seconds) != simdjson::SUCCESS ||
+      doc["input_bytes"].get_uint64().get(report.input_bytes) != simdjson::SUCCESS ||
+      doc["peak_rss_bytes"].get_uint64().get(report.peak_rss_bytes) != simdjson::SUCCESS ||
+      doc["nodes"].get_array().get(nodes) != simdjson::SUCCESS) {
+    die("run report " + path + " lacks elapsed_seconds, input_bytes, peak_rss_bytes or nodes");
+  }
+  for (simdjson::dom::element node : nodes) {
+    std::string_view type;
+    std::uint64_t rows_out = 0, bytes_in = 0;
+    if (node["type"].get_string().get(type) != simdjson::SUCCESS ||
+        node["rows_out"].get_uint64().get(rows_out) != simdjson::SUCCESS ||
+        node["bytes_in"].get_uint64().get(bytes_in) != simdjson::SUCCESS) {
+      die("run report " + path + ": a node lacks type, rows_out or bytes_in");
+    }
+    report.rows_out_by_type[std::string(type)] += rows_out;
+    report.bytes_in_by_type[std::string(type)] += bytes_in;
+  }
+  return report;
+}
+
+// ---- output checks ---------------------------------------------------------------------------
+
+struct OutputCheck {
+  std::uint64_t bytes = 0;
+  std::uint64_t records = 0;  // header included
+  std::uint64_t digest = 0;
+};
+
+// Counts records without trusting sluice's own parser: the CSV writer quotes whole fields and
+// doubles quotes inside them, so toggling on every quote byte tracks "inside a quoted field"
+// exactly, and an LF outside quotes ends a record.
+OutputCheck check_output(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) die("cannot open output " + path + ": " + std::strerror(errno));
+  ::posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+  XXH64_state_t* state = XXH64_createState();
+  XXH64_reset(state, 0);
+  std::vector<char> buffer(std::size_t{8} << 20);
+  OutputCheck check;
+  bool quoted = false;
+  char last = '\n';
+  for (;;) {
+    const ssize_t n = ::read(fd, buffer.data(), buffer.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) die("cannot read output " + path + ": " + std::strerror(errno));
+    if (n == 0) break;
+    const char* p = buffer.data();
+    XXH64_update(state, p, static_cast<std::size_t>(n));
+    std::uint64_t records = 0;
+    for (ssize_t i = 0; i < n; ++i) {
+      const char c = p[i];
+      quoted ^= (c == '"');
+      records += static_cast<std::uint64_t>(c == '\n' && !quoted);
+    }
+    check.records += records;
+    check.bytes += static_cast<std::uint64_t>(n);
+    last = p[n - 1];
+  }
+  ::close(fd);
+  if (last != '\n' && check.bytes != 0) ++check.records;
+  check.digest = XXH64_digest(state);
+  XXH64_freeState(state);
+  if (quoted) die("output " + path + " ends inside a quoted field");
+  return check;
+}
+
+// ---- measurements ----------------------------------------------------------------------------
+
+struct Sample {
+  double elapsed_seconds = 0;
+  double wall_seconds = 0;
+  double cpu_seconds = 0;
+  double others_cores = 0;
+  std::uint64_t peak_rss_bytes = 0;
+};
+
+struct ConfigKey {
+  std::string profile;
+  std::uint64_t rows = 0;
+  int threads = 0;
+  auto operator<=>(const ConfigKey&) const = default;
+};
+
+double median(std::vector<double> values) {
+  if (values.empty()) return 0;
+  std::sort(values.begin(), values.end());
+  const std::size_t mid = values.size() / 2;
+  return values.size() % 2 ? values[mid] : (values[mid - 1] + values[mid]) / 2;
+}
+
+struct Summary {
+  int runs = 0;
+  double mb_per_s = 0;  // median over runs of input MB / elapsed
+  double rows_per_s = 0;
+  double elapsed = 0;
+  double wall = 0;
+  double cpu_per_wall = 0;
+  double others_cores = 0;
+  double rss_mib = 0;
+  double rss_max_mib = 0;
+};
+
+Summary summarize(const std::vector<Sample>& samples, const Input& input) {
+  std::vector<double> mbps, rows, elapsed, wall, util, others, rss;
+  Summary s;
+  for (const Sample& sample : samples) {
+    mbps.push_back(input.bytes / 1e6 / sample.elapsed_seconds);
+    rows.push_back(static_cast<double>(input.rows) / sample.elapsed_seconds);
+    elapsed.push_back(sample.elapsed_seconds);
+    wall.push_back(sample.wall_seconds);
+    util.push_back(sample.cpu_seconds / sample.wall_seconds);
+    others.push_back(sample.others_cores);
+    rss.push_back(static_cast<double>(sample.peak_rss_bytes) / kMiB);
+    s.rss_max_mib = std::max(s.rss_max_mib, rss.back());
+  }
+  s.runs = static_cast<int>(samples.size());
+  s.mb_per_s = median(mbps);
+  s.rows_per_s = median(rows);
+  s.elapsed = median(elapsed);
+  s.wall = median(wall);
+  s.cpu_per_wall = median(util);
+  s.others_cores = median(others);
+  s.rss_mib = median(rss);
+  return s;
+}
+
+// ---- printing --------------------------------------------------------------------------------
+
+std::string format(const char* spec, double value) {
+  char text[64];
+  std::snprintf(text, sizeof text, spec, value);
+  return text;
+}
+
+std::string with_separators(double value) {
+  std::string digits = std::to_string(static_cast<unsigned long long>(std::llround(value)));
+  for (int at = static_cast<int>(digits.size()) - 3; at > 0; at -= 3) {
+    digits.insert(static_cast<std::size_t>(at), ",");
+  }
+  return digits;
+}
+
+class Table {
+ public:
+  explicit Table(std::vector<std::string> headers) : headers_(std::move(headers)) {}
+  void add(std::vector<std::string> row) { rows_.push_back(std::move(row)); }
+
+  void print(bool markdown) const {
+    if (markdown) {
+      print_markdown_row(headers_);
+      std::string rule = "|";
+      for (std::size_t c = 0; c < headers_.size(); ++c) rule += c == 0 ? "---|" : "---:|";
+      std::printf("%s\n", rule.c_str());
+      for (const auto& row : rows_) print_markdown_row(row);
+      return;
+    }
+    std::vector<std::size_t> width(headers_.size());
+    for (std::size_t c = 0; c < headers_.size(); ++c) width[c] = headers_[c].size();
+    for (const auto& row : rows_) {
+      for (std::size_t c = 0; c < row.size(); ++c) width[c] = std::max(width[c], display_width(row[c]));
+    }
+    print_padded(headers_, width);
+    for (const auto& row : rows_) print_padded(row, width);
+  }
+
+ private:
+  // Cells hold ASCII plus the occasional "×" or "≤": count UTF-8 lead bytes, not bytes.
+  static std::size_t display_width(const std::string& text) {
+    std::size_t n = 0;
+    for (const char c : text) n += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+    return n;
+  }
+  static void print_markdown_row(const std::vector<std::string>& row) {
+    std::string line = "|";
+    for (const auto& cell : row) line += " " + cell + " |";
+    std::printf("%s\n", line.c_str());
+  }
+  static void print_padded(const std::vector<std::string>& row,
+                           const std::vector<std::size_t>& width) {
+    std::string line;
+    for (std::size_t c = 0; c < row.size(); ++c) {
+      const std::size_t pad = width[c] - display_width(row[c]);
+      // First column left-aligned, numbers right-aligned.
+      line += c == 0 ? row[c] + std::string(pad, ' ') : std::string(pad, ' ') + row[c];
+      line += c + 1 < row.size() ? "  " : "";
+    }
+    std::printf("  %s\n", line.c_str());
+  }
+
+  std::vector<std::string> headers_;
+  std::vector<std::vector<std::string>> rows_;
+};
+
+void print_heading(bool markdown, const std::string& text) {
+  if (markdown) {
+    std::printf("\n### %s\n\n", text.c_str());
+  } else {
+    std::printf("\n%s\n", text.c_str());
+  }
+}
+
+}  // namespace
+
+int run(int argc, char** argv) {
+  const Config config = parse_args(argc, argv);
+  std::error_code error;
+  fs::create_directories(config.data_dir + "/runs", error);
+  if (error) die("cannot create " + config.data_dir + "/runs: " + error.message());
+  if (::access(config.sluice.c_str(), X_OK) != 0) {
+    die(config.sluice + " is not an executable (build the sluice target or pass --sluice)");
+  }
+
+  std::vector<Profile> profiles;
+  if (config.standard) profiles.push_back({"standard", config.standard_pipeline});
+  if (config.heavy) profiles.push_back({"heavy", config.heavy_pipeline});
+  const std::string load_before = load_average();
+
+  std::vector<Input> inputs;
+  for (const std::uint64_t rows : config.inputs) inputs.push_back(prepare_input(config, rows));
+
+  std::map<ConfigKey, std::vector<Sample>> samples;
+  std::map<std::pair<std::string, std::uint64_t>, std::uint64_t> digests;  // (profile, rows)
+  const std::string run_dir = config.data_dir + "/runs";
+  const std::string report_path = run_dir + "/report.json";
+  const std::string log_path = run_dir + "/sluice.log";
+  std::vector<std::string> outputs;
+
+  for (const Input& input : inputs) {
+    const int runs = config.runs.value_or(default_runs(input.rows));
+    // Every configuration warms up first; the timed rounds then interleave the configurations so
+    // that load from elsewhere on a shared machine hits them alike.
+    for (int round = -config.warmup; round < runs; ++round) {
+      for (const Profile& profile : profiles) {
+        const std::string output =
+            run_dir + "/enriched_" + profile.name + "_" + std::to_string(input.rows) + ".csv";
+        if (round == -config.warmup) outputs.push_back(output);
+        for (const int threads : config.threads) {
+          fs::remove(report_path, error);
+          const std::vector<std::string> args = {
+              config.sluice, "run", profile.pipeline, "--set", "input=" + input.path,
+              "--set", "output=" + output, "--threads", std::to_string(threads), "--quiet",
+              "--report", report_path};
+          const ChildRun child = spawn_and_wait(args, log_path);
+          const Report report = read_report(report_path);
+          const OutputCheck check = check_output(output);
+          const std::string what = profile.name + " " + rows_label(input.rows) + " rows, " +
+                                   std::to_string(threads) + " thread(s)";
+          if (report.input_bytes != input.bytes) {
+            die(what + ": the report says " + std::to_string(report.input_bytes) +
+                " input bytes, the input has " + std::to_string(input.bytes));
+          }
+          if (report.rows_out("csv_parse") != input.rows) {
+            die(what + ": csv_parse produced " +
+                std::to_string(report.rows_out("csv_parse")) + " rows, the input has " +
+                std::to_string(input.rows));
+          }
+          if (check.records != input.rows + 1) {
+            die(what + ": the output has " + std::to_string(check.records) +
+                " records (header included), expected " + std::to_string(input.rows + 1));
+          }
+          if (report.bytes_in("file_write") != check.bytes) {
+            die(what + ": file_write received " +
+                std::to_string(report.bytes_in("file_write")) + " bytes, the output has " +
+                std::to_string(check.bytes));
+          }
+          auto [known, first] = digests.try_emplace({profile.name, input.rows}, check.digest);
+          if (!first && known->second != check.digest) {
+            char text[160];
+            std::snprintf(text, sizeof text, ": output digest %016llx differs from %016llx",
+                          static_cast<unsigned long long>(check.digest),
+                          static_cast<unsigned long long>(known->second));
+            die(what + text + " (an earlier run of the same input)");
+          }
+          const double rss_bytes = static_cast<double>(
+              report.peak_rss_bytes != 0 ? report.peak_rss_bytes : child.max_rss_bytes);
+          std::fprintf(stderr,
+                       "  %-40s %-8s %8.1f MB/s %7.2f s  CPU/wall %4.2f  others %4.2f  "
+                       "peak RSS %6.1f MiB  xxh64 %016llx\n",
+                       what.c_str(), round < 0 ? "warm-up" : ("run " + std::to_string(round + 1)).c_str(),
+                       input.bytes / 1e6 / report.elapsed_seconds, report.elapsed_seconds,
+                       child.cpu_seconds / child.wall_seconds, child.others_cores,
+                       rss_bytes / kMiB, static_cast<unsigned long long>(check.digest));
+          if (round < 0) continue;
+          Sample sample;
+          sample.elapsed_seconds = report.elapsed_seconds;
+          sample.wall_seconds = child.wall_seconds;
+          sample.cpu_seconds = child.cpu_seconds;
+          sample.others_cores = child.others_cores;
+          sample.peak_rss_bytes = static_cast<std::uint64_t>(rss_bytes);
+          samples[{profile.name, input.rows, threads}].push_back(sample);
+        }
+      }
+    }
+  }
+  if (!config.keep_outputs) {
+    for (const std::string& output : outputs) fs::remove(output, error);
+  }
+  const std::string load_after = load_average();
+
+  // ---- results ----
+  std::map<ConfigKey, Summary> summary;
+  const auto input_of = [&](std::uint64_t rows) -> const Input& {
+    return *std::find_if(inputs.begin(), inputs.end(), [&](const Input& i) { return i.rows == rows; });
+  };
+  for (const auto& [key, list] : samples) summary[key] = summarize(list, input_of(key.rows));
+
+  print_heading(config.markdown, "Machine");
+  std::printf("%s%d cores, %s; load average %s before, %s after%s\n", config.markdown ? "" : "  ",
+              all_cores(), cpu_model().c_str(), load_before.c_str(), load_after.c_str(),
+              config.markdown ? "." : "");
+
+  print_heading(config.markdown,
+                "Throughput (median of the timed runs; MB/s of input, MB = 10^6 bytes)");
+  Table table({"pipeline", "input", "input MB", "threads", "runs", "MB/s", "rows/s", "run s",
+               "process s", "CPU/wall", "others' cores", "peak RSS MiB"});
+  for (const auto& [key, s] : summary) {
+    const Input& input = input_of(key.rows);
+    table.add({key.profile, rows_label(key.rows) + " rows", format("%.1f", input.bytes / 1e6),
+               std::to_string(key.threads), std::to_string(s.runs), format("%.1f", s.mb_per_s),
+               with_separators(s.rows_per_s), format("%.2f", s.elapsed), format("%.2f", s.wall),
+               format("%.2f", s.cpu_per_wall), format("%.2f", s.others_cores),
+               format("%.1f", s.rss_mib)});
+  }
+  table.print(config.markdown);
+
+  // ---- targets ----
+  bool all_met = true;
+  Table targets({"target", "measured", "goal", "status"});
+  auto verdict = [&](bool met) {
+    all_met = all_met && met;
+    return std::string(met ? "PASS" : "FAIL");
+  };
+  auto find = [&](const std::string& profile, std::uint64_t rows,
+                   int threads) -> const Summary* {
+    auto it = summary.find({profile, rows, threads});
+    return it == summary.end() ? nullptr : &it->second;
+  };
+  const int max_threads = config.threads.back();
+  for (const Input& input : inputs) {
+    const std::string label = rows_label(input.rows);
+    if (const Summary* one = find("standard", input.rows, 1)) {
+      targets.add({"1 thread, " + label + " rows", format("%.1f MB/s", one->mb_per_s),
+                   "≥ 200 MB/s", verdict(one->mb_per_s >= 200)});
+    }
+    const Summary* one = find("standard", input.rows, 1);
+    const Summary* many = find("standard", input.rows, max_threads);
+    if (one != nullptr && many != nullptr && max_threads > 1) {
+      const double goal = max_threads == 2 ? 1.8 : 0.9 * max_threads;
+      const double ratio = many->mb_per_s / one->mb_per_s;
+      // A core taken by someone else caps any speedup: say so next to the number.
+      const double others = std::max(one->others_cores, many->others_cores);
+      const std::string note =
+          others > 0.25 ? " (others kept " + format("%.2f", others) + " cores busy)" : "";
+      targets.add({std::to_string(max_threads) + " threads / 1 thread, " + label + " rows",
+                   format("%.2f×", ratio) + note, "≥ " + format("%.1f×", goal),
+                   verdict(ratio >= goal)});
+    }
+  }
+  if (inputs.size() >= 2) {
+    const Input& small = inputs.front();
+    const Input& large = inputs.back();
+    for (const int threads : config.threads) {
+      const Summary* a = find("standard", small.rows, threads);
+      const Summary* b = find("standard", large.rows, threads);
+      if (a == nullptr || b == nullptr) continue;
+      const double ratio = b->rss_mib / a->rss_mib;
+      targets.add({"peak RSS " + rows_label(large.rows) + " / " + rows_label(small.rows) + ", " +
+                       std::to_string(threads) + " thread(s)",
+                   format("%.2f×", ratio) + " (" + format("%.1f", b->rss_mib) + " / " +
+                       format("%.1f MiB)", a->rss_mib),
+                   "≤ 1.2×", verdict(ratio <= 1.2)});
+    }
+  }
+  double worst_rss = 0;
+  for (const auto& [key, s] : summary) worst_rss = std::max(worst_rss, s.rss_max_mib);
+  targets.add({"peak RSS, every run", format("%.1f MiB", worst_rss), "< 256 MiB",
+               verdict(worst_rss < 256)});
+  for (const Input& input : inputs) {
+    for (const int threads : config.threads) {
+      const Summary* standard = find("standard", input.rows, threads);
+      const Summary* heavy = find("heavy", input.rows, threads);
+      if (standard == nullptr || heavy == nullptr) continue;
+      const double cost = standard->mb_per_s / heavy->mb_per_s;
+      targets.add({"cards + 10 patterns cost, " + rows_label(input.rows) + " rows, " +
+                       std::to_string(threads) + " thread(s)",
+                   format("%.2f×", cost), "≤ 2×", verdict(cost <= 2.0)});
+    }
+  }
+  print_heading(config.markdown, "Targets");
+  targets.print(config.markdown);
+
+  print_heading(config.markdown, "Checks");
+  std::printf("%sEvery output had the input's data row count; xxHash64 digests equal across runs "
+              "and thread counts:\n", config.markdown ? "" : "  ");
+  for (const auto& [key, digest] : digests) {
+    std::printf("%s%s %s rows: %016llx\n", config.markdown ? "- " : "    ", key.first.c_str(),
+                rows_label(key.second).c_str(), static_cast<unsigned long long>(digest));
+  }
+  return config.fail_on_targets && !all_met ? 3 : 0;
+}
+
+}  // namespace sluice::bench
+
+int main(int argc, char** argv) {
+  try {
+    return sluice::bench::run(argc, argv);
+  } catch (const std::exception& error) {
+    sluice::bench::die(error.what());
+  }
+}
