@@ -47,7 +47,8 @@ std::size_t RegexMatch::group_end(int i) const {
 Result<Regex> Regex::compile(std::string_view pattern, Options options) {
   std::uint32_t flags = 0;
   if (options.caseless) flags |= PCRE2_CASELESS;
-  if (options.utf) flags |= PCRE2_UTF | PCRE2_NO_UTF_CHECK | PCRE2_UCP;
+  if (options.utf) flags |= PCRE2_UTF | PCRE2_NO_UTF_CHECK;
+  if (options.utf && options.unicode_classes) flags |= PCRE2_UCP;
   int error = 0;
   PCRE2_SIZE offset = 0;
   pcre2_code* code = pcre2_compile(reinterpret_cast<PCRE2_SPTR>(pattern.data()), pattern.size(),

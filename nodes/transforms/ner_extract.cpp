@@ -121,11 +121,15 @@ class NerExtract final : public Node {
 OptionSpec custom_entities_option() {
   OptionSpec spec = optional_option(
       "custom", OptionType::object_list,
-      "user-defined entities: a list of {name, pattern (PCRE2), caseless (default false)}");
+      "user-defined entities: a list of {name, pattern (PCRE2), caseless (default false), "
+      "unicode (default false)}");
   spec.fields = {
       required_option("name", OptionType::string, "entity name; the column is <prefix><name>"),
       required_option("pattern", OptionType::string, "PCRE2 regular expression; the whole match is the entity"),
       option_with_default("caseless", OptionType::boolean, "false", "match case-insensitively"),
+      option_with_default("unicode", OptionType::boolean, "false",
+                          "\\d, \\w and \\b also match non-ASCII digits and letters (slower; "
+                          "ASCII-only by default)"),
   };
   return spec;
 }
@@ -194,6 +198,8 @@ NodeType ner_extract_type() {
       definition.pattern = item.find("pattern")->text();
       const Value* caseless = item.find("caseless");
       definition.caseless = caseless != nullptr && parse_bool(caseless->text()).value_or(false);
+      const Value* unicode = item.find("unicode");
+      definition.unicode = unicode != nullptr && parse_bool(unicode->text()).value_or(false);
       if (!valid_entity_name(definition.name)) {
         return options.error("custom", "entity name '" + definition.name +
                                            "' may only use letters, digits and '_'");
@@ -202,6 +208,7 @@ NodeType ner_extract_type() {
       // Compile now so a bad pattern is reported by `sluice validate`, at its line.
       Regex::Options regex_options;
       regex_options.caseless = definition.caseless;
+      regex_options.unicode_classes = definition.unicode;
       auto compiled = Regex::compile(definition.pattern, regex_options);
       if (!compiled) {
         const SourceLocation& where = item.find("pattern")->location();

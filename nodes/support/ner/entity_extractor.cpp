@@ -169,6 +169,7 @@ Result<std::shared_ptr<const EntityExtractor>> EntityExtractor::create(
     } else {
       RegexRecognizer::Options options;
       options.caseless = definition.caseless;
+      options.unicode = definition.unicode;
       auto r = RegexRecognizer::create(definition.pattern, options);
       if (!r.ok()) return entity_error(name, r.status());
       const MatchFilter& filter = (*r)->filter();

@@ -39,6 +39,7 @@ struct EntityDefinition {
   std::optional<BuiltinEntity> builtin;  ///< a builtin recognizer...
   std::string pattern;                   ///< ...or a PCRE2 pattern (exactly one of the two)
   bool caseless = false;                 ///< case-insensitive `pattern`; not allowed with a builtin
+  bool unicode = false;                  ///< Unicode \d \w \b in `pattern` (slower); patterns only
 };
 
 struct ExtractorConfig {

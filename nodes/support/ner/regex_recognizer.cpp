@@ -217,8 +217,9 @@ std::optional<ByteSet> code_unit_set(std::uint32_t unit) {
 
 // Facts the Regex wrapper does not expose, read from a second compilation with the same options
 // (once, at create time).
-Result<MatchFilter> pcre2_filter(std::string_view pattern, bool caseless) {
-  std::uint32_t flags = PCRE2_UTF | PCRE2_NO_UTF_CHECK | PCRE2_UCP;  // as Regex::compile
+Result<MatchFilter> pcre2_filter(std::string_view pattern, bool caseless, bool unicode) {
+  std::uint32_t flags = PCRE2_UTF | PCRE2_NO_UTF_CHECK;  // as Regex::compile
+  if (unicode) flags |= PCRE2_UCP;
   if (caseless) flags |= PCRE2_CASELESS;
   int error = 0;
   PCRE2_SIZE offset = 0;
@@ -262,9 +263,10 @@ Result<std::unique_ptr<RegexRecognizer>> RegexRecognizer::create(std::string_vie
                                                                  Options options) {
   Regex::Options regex_options;
   regex_options.caseless = options.caseless;
+  regex_options.unicode_classes = options.unicode;
   auto regex = Regex::compile(pattern, regex_options);
   if (!regex.ok()) return regex.status();
-  auto filter = pcre2_filter(pattern, options.caseless);
+  auto filter = pcre2_filter(pattern, options.caseless, options.unicode);
   if (!filter.ok()) return filter.status();
   // A zero minimum subject length is what PCRE2 reports for anything that can match "".
   if (filter->min_length == 0) {

@@ -66,6 +66,9 @@ class RegexRecognizer final : public Recognizer {
  public:
   struct Options {
     bool caseless = false;  ///< Unicode case folding (PCRE2_CASELESS)
+    /// \d \w \b match non-ASCII digits and letters too (PCRE2_UCP). Off by default: user patterns
+    /// are mostly ids and codes, and ASCII classes make them several times faster.
+    bool unicode = false;
   };
 
   /// Errors (invalid_argument): the pattern does not compile ("invalid regular expression at

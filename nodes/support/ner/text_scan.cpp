@@ -51,10 +51,11 @@ void collect_digit_runs(std::string_view text, std::vector<Span>& runs) {
       // The last partial block: test the text's last 64 bytes and drop the ones already seen.
       bits = digit_bits(text.data() + n - 64) >> (64 - (n - base));
     } else {
-      bits = 0;
-      for (std::size_t i = 0; i < n; ++i) {
-        bits |= static_cast<std::uint64_t>(text[i] >= '0' && text[i] <= '9') << i;
-      }
+      // Most utterances are shorter than one block: pad with zeros (not digits) and take the
+      // SIMD path instead of testing byte by byte.
+      char padded[64] = {};
+      std::memcpy(padded, text.data(), n);
+      bits = digit_bits(padded);
     }
     const std::uint64_t after_digit = bits << 1 | carry;  // bit i: byte i-1 is a digit
     std::uint64_t starts = bits & ~after_digit;

@@ -94,3 +94,19 @@ TEST_CASE("ner_extract configuration errors are reported at validation with thei
   error = enrich(dir, "id,text\n", "      entities: [dates, dates]");
   CHECK(error.find("listed twice") != std::string::npos);
 }
+
+TEST_CASE("ner_extract custom patterns use ASCII classes unless unicode: true") {
+  TempDir dir;
+  // "code" followed by Arabic-Indic digits (U+0663 U+0664), then ASCII ones.
+  const std::string input = "id,text\n1,code \xD9\xA3\xD9\xA4 and code 42\n";
+  CHECK(enrich(dir, input,
+               "      entities: [tickets]\n"
+               "      custom:\n"
+               "        - { name: code, pattern: 'code \\d+' }") ==
+        "id,text,ner_tickets,ner_code\n1,code \xD9\xA3\xD9\xA4 and code 42,,code 42\n");
+  CHECK(enrich(dir, input,
+               "      entities: [tickets]\n"
+               "      custom:\n"
+               "        - { name: code, pattern: 'code \\d+', unicode: true }") ==
+        "id,text,ner_tickets,ner_code\n1,code \xD9\xA3\xD9\xA4 and code 42,,code \xD9\xA3\xD9\xA4;code 42\n");
+}
