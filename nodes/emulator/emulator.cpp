@@ -26,6 +26,7 @@
 #include "json_text.hpp"
 #include "token_store.hpp"
 #include "url_form.hpp"
+#include "word_list.hpp"
 
 namespace sluice::emulator {
 
@@ -60,27 +61,6 @@ std::string media_type(std::string_view content_type) {
   while (!type.empty() && type.back() == ' ') type.remove_suffix(1);
   while (!type.empty() && type.front() == ' ') type.remove_prefix(1);
   return lowercase(type);
-}
-
-std::string join(const std::vector<std::string>& items, std::string_view separator) {
-  std::string out;
-  for (const auto& item : items) {
-    if (!out.empty()) out += separator;
-    out += item;
-  }
-  return out;
-}
-
-std::vector<std::string> split_spaces(std::string_view text) {
-  std::vector<std::string> words;
-  std::size_t start = 0;
-  while (start < text.size()) {
-    std::size_t end = text.find(' ', start);
-    if (end == std::string_view::npos) end = text.size();
-    if (end > start) words.emplace_back(text.substr(start, end - start));
-    start = end + 1;
-  }
-  return words;
 }
 
 bool contains(const std::vector<std::string>& items, std::string_view item) {
@@ -468,7 +448,7 @@ struct Emulator::Impl {
       allowed.push_back(r.method == "GET" ? "GET, HEAD" : r.method);
     }
     if (!allowed.empty()) {
-      ex.res.set_header("Allow", join(allowed, ", "));
+      ex.res.set_header("Allow", join_words(allowed, ", "));
       send_error(ex.res, 405, "method_not_allowed",
                  ex.req.method + " is not allowed on " + ex.req.path);
       return;
@@ -630,7 +610,7 @@ struct Emulator::Impl {
     }
 
     const std::string* scope = field("scope");
-    std::vector<std::string> requested = scope ? split_spaces(*scope) : std::vector<std::string>();
+    std::vector<std::string> requested = scope ? split_words(*scope) : std::vector<std::string>();
     if (requested.empty()) requested = options_.client_scopes;
     std::vector<std::string> granted;
     for (const auto& s : requested) {
@@ -656,7 +636,7 @@ struct Emulator::Impl {
                   .add_string("access_token", token)
                   .add_string("token_type", "Bearer")
                   .add_number("expires_in", static_cast<std::int64_t>(std::floor(lifetime)))
-                  .add_string("scope", join(granted, " "))
+                  .add_string("scope", join_words(granted, " "))
                   .str());
   }
 

@@ -4,19 +4,15 @@
 #include <functional>
 #include <limits>
 
+#include "word_list.hpp"
+
 namespace sluice::emulator {
 
 namespace {
 
 constexpr double kMaxSeconds = 1e9;  // longest duration option (keeps clock arithmetic safe)
 
-std::string quoted(std::string_view text) {
-  // Appended step by step: GCC 12 warns falsely (-Wrestrict) on "'" + std::string(...).
-  std::string out = "'";
-  out.append(text);
-  out.push_back('\'');
-  return out;
-}
+std::string quoted(std::string_view text) { return "'" + std::string(text) + "'"; }
 
 Result<std::int64_t> parse_integer(std::string_view flag, std::string_view text, std::int64_t min,
                                    std::int64_t max) {
@@ -50,28 +46,6 @@ Result<double> parse_seconds(std::string_view flag, std::string_view text) {
                             quoted(text));
   }
   return value;
-}
-
-/// Splits a scope list on spaces (the token endpoint's format); empty pieces are dropped.
-std::vector<std::string> split_scopes(std::string_view text) {
-  std::vector<std::string> scopes;
-  std::size_t start = 0;
-  while (start < text.size()) {
-    std::size_t end = text.find(' ', start);
-    if (end == std::string_view::npos) end = text.size();
-    if (end > start) scopes.emplace_back(text.substr(start, end - start));
-    start = end + 1;
-  }
-  return scopes;
-}
-
-std::string join(const std::vector<std::string>& items, std::string_view separator) {
-  std::string out;
-  for (const auto& item : items) {
-    if (!out.empty()) out += separator;
-    out += item;
-  }
-  return out;
 }
 
 std::string format_seconds(double seconds) {
@@ -200,15 +174,15 @@ const std::vector<Flag>& flags() {
                  text([](const EmulatorOptions& o) { return o.client_secret; }),
                  set_string(&EmulatorOptions::client_secret)});
     f.push_back({"scope", "SCOPE", "a scope the client may have (repeatable)",
-                 text([](const EmulatorOptions& o) { return join(o.client_scopes, " "); }),
+                 text([](const EmulatorOptions& o) { return join_words(o.client_scopes, " "); }),
                  [](EmulatorOptions& o, std::string_view value, ListState& state) -> Status {
                    if (!state.scopes_replaced) o.client_scopes.clear();
                    state.scopes_replaced = true;
-                   for (auto& scope : split_scopes(value)) o.client_scopes.push_back(scope);
+                   for (auto& scope : split_words(value)) o.client_scopes.push_back(scope);
                    return {};
                  }});
     f.push_back({"bot-id", "ID", "a bot that exists (repeatable)",
-                 text([](const EmulatorOptions& o) { return join(o.bot_ids, " "); }),
+                 text([](const EmulatorOptions& o) { return join_words(o.bot_ids, " "); }),
                  [](EmulatorOptions& o, std::string_view value, ListState& state) -> Status {
                    if (!state.bots_replaced) o.bot_ids.clear();
                    state.bots_replaced = true;
@@ -293,7 +267,7 @@ const std::vector<Flag>& flags() {
                  set_fault_bool(&Faults::accept_ranges, false)});
     f.push_back({"deny-scope", "SCOPE", "fault: leave SCOPE out of every token (repeatable)",
                  nullptr, [](EmulatorOptions& o, std::string_view value, ListState&) -> Status {
-                   for (auto& scope : split_scopes(value)) o.faults.denied_scopes.push_back(scope);
+                   for (auto& scope : split_words(value)) o.faults.denied_scopes.push_back(scope);
                    return {};
                  }});
     return f;
@@ -407,8 +381,7 @@ std::string emulator_help() {
       "Serves the platform API (token endpoint, utterance export and import) on loopback, with\n"
       "injectable faults, so that sluice can be tried without a tenant.\n\nFlags:\n";
   for (const auto& flag : flags()) {
-    std::string left = "  --";
-    left.append(flag.name);
+    std::string left = "  --" + std::string(flag.name);
     if (!flag.argument.empty()) left += " " + std::string(flag.argument);
     if (left.size() < 30)
       left.resize(30, ' ');

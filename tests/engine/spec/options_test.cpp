@@ -2,24 +2,13 @@
 
 #include <doctest/doctest.h>
 
+#include "support/string_lists.hpp"
+
 #include <stdexcept>
 #include <string>
 #include <vector>
 
 using namespace sluice;
-
-// Lets failed CHECKs on message lists print the lists.
-namespace doctest {
-template <>
-struct StringMaker<std::vector<std::string>> {
-  static String convert(const std::vector<std::string>& lines) {
-    std::string out = "{";
-    for (const auto& line : lines) out += "\n  \"" + line + "\",";
-    out += "\n}";
-    return out.c_str();
-  }
-};
-}  // namespace doctest
 
 namespace {
 

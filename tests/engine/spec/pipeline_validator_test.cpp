@@ -2,6 +2,8 @@
 
 #include <doctest/doctest.h>
 
+#include "support/string_lists.hpp"
+
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -11,19 +13,6 @@
 #include "sluice/pipeline_spec.hpp"
 
 using namespace sluice;
-
-// Lets failed CHECKs on message lists print the lists.
-namespace doctest {
-template <>
-struct StringMaker<std::vector<std::string>> {
-  static String convert(const std::vector<std::string>& lines) {
-    std::string out = "{";
-    for (const auto& line : lines) out += "\n  \"" + line + "\",";
-    out += "\n}";
-    return out.c_str();
-  }
-};
-}  // namespace doctest
 
 namespace {
 

@@ -2,6 +2,8 @@
 
 #include <doctest/doctest.h>
 
+#include "support/string_lists.hpp"
+
 #include <cstdlib>
 #include <string>
 #include <vector>
@@ -12,19 +14,6 @@ using sluice::SourceLocation;
 using sluice::Value;
 using sluice::detail::expand_value;
 using sluice::detail::expand_variables;
-
-// Lets failed CHECKs on message lists print the lists.
-namespace doctest {
-template <>
-struct StringMaker<std::vector<std::string>> {
-  static String convert(const std::vector<std::string>& lines) {
-    std::string out = "{";
-    for (const auto& line : lines) out += "\n  \"" + line + "\",";
-    out += "\n}";
-    return out.c_str();
-  }
-};
-}  // namespace doctest
 
 namespace {
 

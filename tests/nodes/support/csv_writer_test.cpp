@@ -178,13 +178,7 @@ TEST_CASE("writer: randomized round trip") {
   for (int round = 0; round < 300; ++round) {
     Table table;
     const std::size_t width = 1 + rng() % 6;
-    for (std::size_t c = 0; c < width; ++c) {
-      // Built step by step: GCC 12 warns falsely (-Wrestrict) on "c" + std::string + std::string.
-      std::string name = "c";
-      name += std::to_string(c);
-      name += random_text(3);
-      table.columns.push_back(std::move(name));
-    }
+    for (std::size_t c = 0; c < width; ++c) table.columns.push_back("c" + std::to_string(c) + random_text(3));
     const std::size_t rows = rng() % 40;
     for (std::size_t r = 0; r < rows; ++r) {
       Strings row;

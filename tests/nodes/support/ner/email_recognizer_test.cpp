@@ -2,6 +2,8 @@
 
 #include <doctest/doctest.h>
 
+#include "support/recognizer_matches.hpp"
+
 #include <string>
 #include <vector>
 
@@ -13,11 +15,7 @@ using Strings = std::vector<std::string>;
 
 std::vector<std::string> found(std::string_view text) {
   static const auto recognizer = std::move(EmailRecognizer::create()).value();
-  std::vector<Span> spans;
-  recognizer->find(text, spans);
-  std::vector<std::string> out;
-  for (const Span& s : spans) out.emplace_back(text.substr(s.begin, s.end - s.begin));
-  return out;
+  return sluice::testing::matched_texts(*recognizer, text);
 }
 
 }  // namespace

@@ -1,6 +1,8 @@
 #include "support/ner/phone_recognizer.hpp"
 
 #include <doctest/doctest.h>
+
+#include "support/recognizer_matches.hpp"
 #include <phonenumbers/phonenumber.pb.h>
 #include <phonenumbers/phonenumberutil.h>
 
@@ -21,11 +23,7 @@ std::unique_ptr<PhoneRecognizer> make(std::string_view region = "US") {
 }
 
 std::vector<std::string> found(const PhoneRecognizer& r, std::string_view text) {
-  std::vector<Span> spans;
-  r.find(text, spans);
-  std::vector<std::string> out;
-  for (const Span& s : spans) out.emplace_back(text.substr(s.begin, s.end - s.begin));
-  return out;
+  return sluice::testing::matched_texts(r, text);
 }
 
 using Strings = std::vector<std::string>;

@@ -2,6 +2,8 @@
 
 #include <doctest/doctest.h>
 
+#include "support/recognizer_matches.hpp"
+
 #include <string>
 #include <vector>
 
@@ -20,11 +22,7 @@ std::unique_ptr<RegexRecognizer> make(std::string_view pattern, bool caseless = 
 }
 
 std::vector<std::string> found(const RegexRecognizer& r, std::string_view text) {
-  std::vector<Span> spans;
-  r.find(text, spans);
-  std::vector<std::string> out;
-  for (const Span& s : spans) out.emplace_back(text.substr(s.begin, s.end - s.begin));
-  return out;
+  return sluice::testing::matched_texts(r, text);
 }
 
 }  // namespace

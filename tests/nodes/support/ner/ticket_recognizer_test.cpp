@@ -2,6 +2,8 @@
 
 #include <doctest/doctest.h>
 
+#include "support/recognizer_matches.hpp"
+
 #include <string>
 #include <vector>
 
@@ -19,11 +21,7 @@ std::unique_ptr<TicketRecognizer> make(std::vector<std::string> prefixes = {"TIC
 }
 
 std::vector<std::string> found(const TicketRecognizer& r, std::string_view text) {
-  std::vector<Span> spans;
-  r.find(text, spans);
-  std::vector<std::string> out;
-  for (const Span& s : spans) out.emplace_back(text.substr(s.begin, s.end - s.begin));
-  return out;
+  return sluice::testing::matched_texts(r, text);
 }
 
 }  // namespace
