@@ -3,10 +3,9 @@
 #include <phonenumbers/phonenumber.pb.h>
 #include <phonenumbers/phonenumberutil.h>
 
-#include <atomic>
-#include <bitset>
 #include <set>
 
+#include "support/ner/nanp_area_codes.hpp"
 #include "support/ner/text_scan.hpp"
 
 namespace sluice::nodes::ner {
@@ -212,69 +211,26 @@ const PossibleLengths& possible_lengths() {
   return table;
 }
 
-// Area codes used by some NANP region's example numbers (any number type).
-const std::bitset<1000>& example_area_codes() {
-  static const std::bitset<1000> areas = [] {
-    std::bitset<1000> used;
-    const PhoneNumberUtil* util = PhoneNumberUtil::GetInstance();
-    std::set<std::string> regions;
-    util->GetSupportedRegions(&regions);
-    for (const std::string& region : regions) {
-      if (!util->IsNANPACountry(region)) continue;
-      for (int type = PhoneNumberUtil::FIXED_LINE; type < PhoneNumberUtil::UNKNOWN; ++type) {
-        PhoneNumber example;
-        if (util->GetExampleNumberForType(
-                region, static_cast<PhoneNumberUtil::PhoneNumberType>(type), &example)) {
-          const std::uint64_t area = example.national_number() / 10'000'000;
-          if (area < 1000) used.set(area);
-        }
-      }
-    }
-    return used;
-  }();
-  return areas;
-}
-
-enum class AreaCode : std::uint8_t { unknown, unused, mixed, full };
-
-// IsValidNumber on a NANP number runs ICU regexes for up to 25 regions (tens of microseconds when
-// the number is invalid), yet its answer is decided by the area code for almost every number. So
-// each area code is classified once per process, the first time a bare run uses it, from
-// IsValidNumber probes: `full` when a probe with each exchange digit 2-9 is valid, `unused` when
-// no probe is valid and no NANP example number uses it, `mixed` otherwise (numbers in those get
-// the real IsValidNumber call).
-AreaCode area_code_class(std::uint64_t area) {
-  // Zero-initialised (unknown). Racing threads compute the same class; relaxed order suffices
-  // because the value carries no other data.
-  static std::atomic<std::uint8_t> classes[1000];
-  auto known = static_cast<AreaCode>(classes[area].load(std::memory_order_relaxed));
-  if (known != AreaCode::unknown) return known;
-  int valid = 0;
-  for (std::uint64_t exchange = 2; exchange <= 9; ++exchange) {
-    valid += valid_number(1, area * 10'000'000 + exchange * 1'000'000 + 234'567) ? 1 : 0;
-  }
-  if (valid == 8) {
-    known = AreaCode::full;
-  } else if (valid == 0 && !example_area_codes().test(area)) {
-    known = AreaCode::unused;
-  } else {
-    known = AreaCode::mixed;
-  }
-  classes[area].store(static_cast<std::uint8_t>(known), std::memory_order_relaxed);
-  return known;
-}
-
-// IsValidNumber for a 10-digit NANP national number, through the area-code classes.
+// IsValidNumber for a 10-digit NANP national number, through the coverage tables
+// (nanp_area_codes.hpp); the library is called only for the few blocks they leave open.
 bool valid_nanp_number(std::uint64_t national) {
   const std::uint64_t area = national / 10'000'000;
-  if (area < 200 || national / 1'000'000 % 10 < 2) return false;  // NXX NXX-XXXX, N = 2-9
-  switch (area_code_class(area)) {
-    case AreaCode::unused:
+  const std::uint64_t exchange = national / 10'000 % 1000;
+  if (area < 200 || exchange < 200) return false;  // NXX NXX-XXXX, N = 2-9
+  switch (nanp::area_code_coverage(area)) {
+    case nanp::Coverage::none:
       return false;
-    case AreaCode::full:
+    case nanp::Coverage::all:
       return true;
-    case AreaCode::unknown:
-    case AreaCode::mixed:
+    case nanp::Coverage::some:
+      break;
+  }
+  switch (nanp::exchange_coverage(area, exchange)) {
+    case nanp::Coverage::none:
+      return false;
+    case nanp::Coverage::all:
+      return true;
+    case nanp::Coverage::some:
       break;
   }
   return valid_number(1, national);

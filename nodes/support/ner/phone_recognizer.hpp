@@ -26,13 +26,15 @@
 ///     lies in an assigned range), because a bare 10-digit run is as likely an id as a phone.
 ///   Possibility depends only on the country code and the national number's length, so it is
 ///   tabulated once per process from libphonenumber and that path makes no library call.
-///   NANP validity is decided by the area code for almost every number, and IsValidNumber costs
-///   7-40 us (ICU regexes over up to 25 regions), so for bare NANP runs it is memoised per area
-///   code, once per process, the first time a run uses that area code (8 probes, up to ~1 ms): an
-///   area code whose probes with every exchange digit 2-9 are valid accepts any NXX-XXXX with
-///   N = 2-9; one with no valid probe and no NANP example number rejects; the few others (13) get
-///   the real IsValidNumber call. On random 10-digit numbers this disagrees with IsValidNumber for
-///   about 0.05% (sub-ranges of some Caribbean and New Mexico area codes).
+///   NANP validity is decided by the area code for almost every number, and by the exchange for
+///   nearly all the rest, while IsValidNumber costs 7-40 us (ICU regexes over up to 25 regions).
+///   So bare NANP runs are judged by tables generated at build time from libphonenumber
+///   (nanp_area_codes.hpp): an area code whose probes with every exchange digit 2-9 are valid
+///   accepts any NXX-XXXX with N = 2-9; one with no valid probe and no NANP example number
+///   rejects; in the few others (about 20, mostly Caribbean and Pacific islands) each exchange is
+///   tabulated the same way, and the real IsValidNumber call is left for the exchanges that split
+///   on the line number (a couple). On random 10-digit numbers this disagrees with IsValidNumber
+///   for about 0.05% (sub-ranges of some area codes the probes see as wholly used or unused).
 ///
 /// Where a number ends: a national number grouped with spaces only (or bare) must not touch a
 /// space-grouped digit sequence on either side ("12 555 123 4567", "555 123 4567 89" are not
@@ -48,8 +50,8 @@
 /// versions and IP addresses (none fit the shapes above).
 ///
 /// Cost: candidates are found from the text's digit runs; most runs are dismissed by their length
-/// and distance to the next run. Only ambiguous '+' readings, bare runs in the few mixed area
-/// codes and non-NANP national numbers call libphonenumber (microseconds each). The first
+/// and distance to the next run. Only ambiguous '+' readings, bare runs in the few split NANP
+/// exchanges and non-NANP national numbers call libphonenumber (microseconds each). The first
 /// create() in a process builds the possible-length table (a few milliseconds).
 ///
 /// Spans run from the '+' or '(' or first digit to the last digit (or closing parenthesis).
