@@ -6,7 +6,7 @@
 /// IsValidNumber on a NANP number runs ICU regexes for up to 25 regions (tens of microseconds
 /// when the number is invalid), yet its answer is decided by the area code for almost every
 /// number, and by the exchange for nearly all the rest. So the answers are tabulated once, at build
-/// time, by nanp_area_codes_gen (which runs nanp_area_codes_probe.hpp's probes against the
+/// time, by phone_tables_gen (which runs nanp_area_codes_probe.hpp's probes against the
 /// libphonenumber the build links), and the recognizer calls the library only for the blocks the
 /// tables mark Coverage::some. A test recomputes the tables with the library.
 

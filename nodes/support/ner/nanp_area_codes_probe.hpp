@@ -1,6 +1,6 @@
 #pragma once
 /// The probes behind the NANP coverage tables (nanp_area_codes.hpp): a few IsValidNumber calls
-/// per block decide its Coverage. Used by the build-time generator (nanp_area_codes_gen.cpp) and
+/// per block decide its Coverage. Used by the build-time generator (phone_tables_gen.cpp) and
 /// by the test that checks the compiled-in tables against the library the program links.
 
 #include <cstddef>

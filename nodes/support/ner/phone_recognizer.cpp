@@ -3,9 +3,8 @@
 #include <phonenumbers/phonenumber.pb.h>
 #include <phonenumbers/phonenumberutil.h>
 
-#include <set>
-
 #include "support/ner/nanp_area_codes.hpp"
+#include "support/ner/numbering_plans.hpp"
 #include "support/ner/text_scan.hpp"
 
 namespace sluice::nodes::ner {
@@ -181,34 +180,14 @@ bool valid_number(int country_code, std::uint64_t national_number) {
   return PhoneNumberUtil::GetInstance()->IsValidNumber(number);
 }
 
-using PossibleLengths = std::array<std::uint32_t, 1000>;
+// A national number of `length` digits is possible for `calling_code` (a known one).
+bool possible(std::size_t calling_code, std::size_t length) {
+  if (length < 1 || length >= 32) return false;
+  return (numbering::kPossibleLengths[calling_code] >> length & 1U) != 0;
+}
 
-// IsPossibleNumberWithReason looks only at the calling code and the national number's length
-// (the metadata's possible lengths), so one probe per (code, length) reproduces it exactly. Bit L
-// of entry cc: L digits are possible; bit 0: cc is a known calling code. Built once per process.
-const PossibleLengths& possible_lengths() {
-  static const PossibleLengths table = [] {
-    PossibleLengths lengths{};
-    const PhoneNumberUtil* util = PhoneNumberUtil::GetInstance();
-    std::set<int> codes;
-    util->GetSupportedCallingCodes(&codes);
-    for (const int code : codes) {
-      if (code <= 0 || code >= 1000) continue;
-      std::uint32_t bits = 1;
-      std::uint64_t smallest = 1;
-      for (std::size_t length = 1; length <= kMaxNationalLength; ++length, smallest *= 10) {
-        PhoneNumber probe;
-        probe.set_country_code(code);
-        probe.set_national_number(smallest);
-        if (util->IsPossibleNumberWithReason(probe) == PhoneNumberUtil::IS_POSSIBLE) {
-          bits |= 1U << length;
-        }
-      }
-      lengths[static_cast<std::size_t>(code)] = bits;
-    }
-    return lengths;
-  }();
-  return table;
+bool known_calling_code(std::size_t calling_code) {
+  return numbering::kPossibleLengths[calling_code] != 0;
 }
 
 // IsValidNumber for a 10-digit NANP national number, through the coverage tables
@@ -239,23 +218,21 @@ bool valid_nanp_number(std::uint64_t national) {
 }  // namespace
 
 Result<std::unique_ptr<PhoneRecognizer>> PhoneRecognizer::create(std::string_view default_region) {
-  const PhoneNumberUtil* util = PhoneNumberUtil::GetInstance();
   std::string region(default_region);
   for (char& c : region) {
     if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
   }
-  const int region_code = util->GetCountryCodeForRegion(region);
-  if (region_code == 0) {
+  // From the build-time tables: PhoneNumberUtil is initialised only when a number needs it.
+  const numbering::RegionPlan* plan = numbering::find_region_plan(region);
+  if (plan == nullptr) {
     return invalid_argument("unknown phone region '" + std::string(default_region) +
                             "' (expected an ISO 3166-1 alpha-2 code such as \"US\")");
   }
   std::unique_ptr<PhoneRecognizer> recognizer(new PhoneRecognizer());
   recognizer->region_ = region;
-  recognizer->region_code_ = region_code;
-  recognizer->region_nanp_ = util->IsNANPACountry(region);
-  util->GetNddPrefixForRegion(region, true, &recognizer->trunk_prefix_);
-
-  recognizer->possible_lengths_ = &possible_lengths();  // built here, not in the middle of a run
+  recognizer->region_code_ = plan->calling_code;
+  recognizer->region_nanp_ = plan->nanp;
+  recognizer->trunk_prefix_ = plan->trunk_prefix;
   return recognizer;
 }
 
@@ -315,7 +292,7 @@ bool PhoneRecognizer::match_international(std::string_view text, std::span<const
   std::size_t code_length = 0;
   for (std::size_t i = 0; i < 3 && i < head.size(); ++i) {
     code = code * 10 + static_cast<std::size_t>(text[head.begin + i] - '0');
-    if ((*possible_lengths_)[code] != 0) {
+    if (known_calling_code(code)) {
       code_length = i + 1;
       break;
     }
@@ -348,7 +325,7 @@ bool PhoneRecognizer::match_international(std::string_view text, std::span<const
   std::size_t best = 0;
   bool ambiguous = false;
   for (std::size_t k = last; k >= 1; --k) {
-    if (!may_end(text, chain, k, true) || !possible(static_cast<int>(code), national_length[k])) {
+    if (!may_end(text, chain, k, true) || !possible(code, national_length[k])) {
       continue;
     }
     if (best != 0) {
@@ -362,7 +339,7 @@ bool PhoneRecognizer::match_international(std::string_view text, std::span<const
   if (ambiguous) {
     const PhoneNumberUtil* util = PhoneNumberUtil::GetInstance();
     for (std::size_t k = best; k >= 1; --k) {
-      if (!may_end(text, chain, k, true) || !possible(static_cast<int>(code), national_length[k])) {
+      if (!may_end(text, chain, k, true) || !possible(code, national_length[k])) {
         continue;
       }
       // The number as Parse would build it: leading zeros of the national number are kept as

@@ -25,7 +25,8 @@
 ///   - bare digit runs and non-NANP national numbers must be *valid* (IsValidNumber: the number
 ///     lies in an assigned range), because a bare 10-digit run is as likely an id as a phone.
 ///   Possibility depends only on the country code and the national number's length, so it is
-///   tabulated once per process from libphonenumber and that path makes no library call.
+///   tabulated at build time from libphonenumber (numbering_plans.hpp) and that path makes no
+///   library call.
 ///   NANP validity is decided by the area code for almost every number, and by the exchange for
 ///   nearly all the rest, while IsValidNumber costs 7-40 us (ICU regexes over up to 25 regions).
 ///   So bare NANP runs are judged by tables generated at build time from libphonenumber
@@ -51,13 +52,11 @@
 ///
 /// Cost: candidates are found from the text's digit runs; most runs are dismissed by their length
 /// and distance to the next run. Only ambiguous '+' readings, bare runs in the few split NANP
-/// exchanges and non-NANP national numbers call libphonenumber (microseconds each). The first
-/// create() in a process builds the possible-length table (a few milliseconds).
+/// exchanges and non-NANP national numbers call libphonenumber (microseconds each); the first such
+/// call in a process initialises the library (~7-10 ms). create() reads only build-time tables.
 ///
 /// Spans run from the '+' or '(' or first digit to the last digit (or closing parenthesis).
 
-#include <array>
-#include <cstdint>
 #include <memory>
 #include <span>
 #include <string>
@@ -88,11 +87,6 @@ class PhoneRecognizer final : public Recognizer {
  private:
   PhoneRecognizer() = default;
 
-  bool possible(int country_code, std::size_t national_length) const {
-    if (national_length < 1 || national_length >= 32) return false;
-    const std::uint32_t lengths = (*possible_lengths_)[static_cast<std::size_t>(country_code)];
-    return (lengths >> national_length & 1U) != 0;
-  }
   // Each takes the digit runs from the candidate's first run on.
   bool match_international(std::string_view text, std::span<const Span> runs, std::size_t plus,
                            Span& found) const;
@@ -107,10 +101,6 @@ class PhoneRecognizer final : public Recognizer {
   int region_code_ = 0;       ///< calling code of the default region
   bool region_nanp_ = false;  ///< default region uses the North American Numbering Plan
   std::string trunk_prefix_;  ///< national (trunk) prefix of the default region, e.g. "0"
-  /// Bit L (>= 1) of entry cc: a national number of L digits is possible for calling code cc.
-  /// Bit 0 is set for every calling code libphonenumber knows; 0 marks an unknown one.
-  /// A process-wide table, built from libphonenumber once.
-  const std::array<std::uint32_t, 1000>* possible_lengths_ = nullptr;
 };
 
 }  // namespace sluice::nodes::ner
