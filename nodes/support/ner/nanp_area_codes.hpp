@@ -1,7 +1,7 @@
 #pragma once
-/// How libphonenumber's IsValidNumber treats 10-digit NANP national numbers NXX-NXX-XXXX, summarised
-/// per area code and, in the few area codes only partly in use, per exchange (the subscriber
-/// number's first three digits).
+/// How libphonenumber's IsValidNumber treats 10-digit NANP national numbers NXX-NXX-XXXX,
+/// summarised per area code and, in the few area codes only partly in use, per exchange (the
+/// subscriber number's first three digits).
 ///
 /// IsValidNumber on a NANP number runs ICU regexes for up to 25 regions (tens of microseconds
 /// when the number is invalid), yet its answer is decided by the area code for almost every

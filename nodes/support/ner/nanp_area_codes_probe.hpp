@@ -11,8 +11,8 @@ namespace sluice::nodes::ner::nanp {
 
 /// Area code `area` (200-999): `all` when NXX-234-567 is valid for each exchange digit N = 2-9,
 /// `none` when none of those is valid and no NANP region's example number uses the area code,
-/// `some` otherwise. (`all` and `none` are a sampling: a few sub-ranges of some area codes disagree,
-/// about 0.05% of random 10-digit numbers.)
+/// `some` otherwise. (`all` and `none` are a sampling: a few sub-ranges of some area codes
+/// disagree, about 0.05% of random 10-digit numbers.)
 Coverage probe_area_code(std::size_t area);
 
 /// Exchange `exchange` (200-999) within area code `area`: `all` when the lines 0000, 1111, ...,

@@ -31,6 +31,7 @@ std::vector<ProbedRegionPlan> probe_region_plans() {
   std::set<std::string> regions;  // sorted
   PhoneNumberUtil::GetInstance()->GetSupportedRegions(&regions);
   std::vector<ProbedRegionPlan> plans;
+  plans.reserve(regions.size());
   for (const std::string& region : regions) plans.push_back(probe_region_plan(region));
   return plans;
 }

@@ -62,7 +62,8 @@ std::string nanp_area_codes_source() {
     if (coverage == nanp::Coverage::some) partly_used.push_back(area);
   }
   std::string out = kHeading;
-  out += "#include \"support/ner/nanp_area_codes.hpp\"\n\nnamespace sluice::nodes::ner::nanp {\n\n";
+  out += "#include \"support/ner/nanp_area_codes.hpp\"\n\n";
+  out += "namespace sluice::nodes::ner::nanp {\n\n";
   if (!partly_used.empty()) {
     out += "namespace {\n\nconstexpr PartlyUsedAreaCode kPartlyUsed[] = {\n";
     for (const std::size_t area : partly_used) {
@@ -91,7 +92,8 @@ bool plain(const std::string& text) {
 
 std::string numbering_plans_source() {
   std::string out = kHeading;
-  out += "#include \"support/ner/numbering_plans.hpp\"\n\nnamespace sluice::nodes::ner::numbering {\n\n";
+  out += "#include \"support/ner/numbering_plans.hpp\"\n\n";
+  out += "namespace sluice::nodes::ner::numbering {\n\n";
   out += "namespace {\n\nconstexpr RegionPlan kRegions[] = {\n";
   for (const numbering::ProbedRegionPlan& plan : numbering::probe_region_plans()) {
     if (!plain(plan.region) || !plain(plan.trunk_prefix)) {

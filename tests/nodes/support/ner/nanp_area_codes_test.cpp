@@ -50,9 +50,9 @@ TEST_CASE("nanp area codes: the area-code table equals the library's probes") {
   // In libphonenumber 8.12: 365 unused, 21 partly used, 414 fully used area codes among 200-999.
   CHECK(counts[static_cast<int>(Coverage::all)] > 300);
   CHECK(counts[static_cast<int>(Coverage::some)] > 5);
-  CHECK(nanp::area_code_coverage(212) == Coverage::all);     // New York
-  CHECK(nanp::area_code_coverage(123) == Coverage::none);    // not an area code
-  CHECK(nanp::area_code_coverage(242) == Coverage::some);    // the Bahamas
+  CHECK(nanp::area_code_coverage(212) == Coverage::all);   // New York
+  CHECK(nanp::area_code_coverage(123) == Coverage::none);  // not an area code
+  CHECK(nanp::area_code_coverage(242) == Coverage::some);  // the Bahamas
 }
 
 TEST_CASE("nanp area codes: the exchange tables cover exactly the partly used area codes") {
