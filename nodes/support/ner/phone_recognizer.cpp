@@ -3,10 +3,8 @@
 #include <phonenumbers/phonenumber.pb.h>
 #include <phonenumbers/phonenumberutil.h>
 
-#include <atomic>
-#include <bitset>
-#include <set>
-
+#include "support/ner/nanp_area_codes.hpp"
+#include "support/ner/numbering_plans.hpp"
 #include "support/ner/text_scan.hpp"
 
 namespace sluice::nodes::ner {
@@ -182,99 +180,36 @@ bool valid_number(int country_code, std::uint64_t national_number) {
   return PhoneNumberUtil::GetInstance()->IsValidNumber(number);
 }
 
-using PossibleLengths = std::array<std::uint32_t, 1000>;
-
-// IsPossibleNumberWithReason looks only at the calling code and the national number's length
-// (the metadata's possible lengths), so one probe per (code, length) reproduces it exactly. Bit L
-// of entry cc: L digits are possible; bit 0: cc is a known calling code. Built once per process.
-const PossibleLengths& possible_lengths() {
-  static const PossibleLengths table = [] {
-    PossibleLengths lengths{};
-    const PhoneNumberUtil* util = PhoneNumberUtil::GetInstance();
-    std::set<int> codes;
-    util->GetSupportedCallingCodes(&codes);
-    for (const int code : codes) {
-      if (code <= 0 || code >= 1000) continue;
-      std::uint32_t bits = 1;
-      std::uint64_t smallest = 1;
-      for (std::size_t length = 1; length <= kMaxNationalLength; ++length, smallest *= 10) {
-        PhoneNumber probe;
-        probe.set_country_code(code);
-        probe.set_national_number(smallest);
-        if (util->IsPossibleNumberWithReason(probe) == PhoneNumberUtil::IS_POSSIBLE) {
-          bits |= 1U << length;
-        }
-      }
-      lengths[static_cast<std::size_t>(code)] = bits;
-    }
-    return lengths;
-  }();
-  return table;
+// A national number of `length` digits is possible for `calling_code` (a known one).
+bool possible(std::size_t calling_code, std::size_t length) {
+  if (length < 1 || length >= 32) return false;
+  return (numbering::kPossibleLengths[calling_code] >> length & 1U) != 0;
 }
 
-// Area codes used by some NANP region's example numbers (any number type).
-const std::bitset<1000>& example_area_codes() {
-  static const std::bitset<1000> areas = [] {
-    std::bitset<1000> used;
-    const PhoneNumberUtil* util = PhoneNumberUtil::GetInstance();
-    std::set<std::string> regions;
-    util->GetSupportedRegions(&regions);
-    for (const std::string& region : regions) {
-      if (!util->IsNANPACountry(region)) continue;
-      for (int type = PhoneNumberUtil::FIXED_LINE; type < PhoneNumberUtil::UNKNOWN; ++type) {
-        PhoneNumber example;
-        if (util->GetExampleNumberForType(
-                region, static_cast<PhoneNumberUtil::PhoneNumberType>(type), &example)) {
-          const std::uint64_t area = example.national_number() / 10'000'000;
-          if (area < 1000) used.set(area);
-        }
-      }
-    }
-    return used;
-  }();
-  return areas;
+bool known_calling_code(std::size_t calling_code) {
+  return numbering::kPossibleLengths[calling_code] != 0;
 }
 
-enum class AreaCode : std::uint8_t { unknown, unused, mixed, full };
-
-// IsValidNumber on a NANP number runs ICU regexes for up to 25 regions (tens of microseconds when
-// the number is invalid), yet its answer is decided by the area code for almost every number. So
-// each area code is classified once per process, the first time a bare run uses it, from
-// IsValidNumber probes: `full` when a probe with each exchange digit 2-9 is valid, `unused` when
-// no probe is valid and no NANP example number uses it, `mixed` otherwise (numbers in those get
-// the real IsValidNumber call).
-AreaCode area_code_class(std::uint64_t area) {
-  // Zero-initialised (unknown). Racing threads compute the same class; relaxed order suffices
-  // because the value carries no other data.
-  static std::atomic<std::uint8_t> classes[1000];
-  auto known = static_cast<AreaCode>(classes[area].load(std::memory_order_relaxed));
-  if (known != AreaCode::unknown) return known;
-  int valid = 0;
-  for (std::uint64_t exchange = 2; exchange <= 9; ++exchange) {
-    valid += valid_number(1, area * 10'000'000 + exchange * 1'000'000 + 234'567) ? 1 : 0;
-  }
-  if (valid == 8) {
-    known = AreaCode::full;
-  } else if (valid == 0 && !example_area_codes().test(area)) {
-    known = AreaCode::unused;
-  } else {
-    known = AreaCode::mixed;
-  }
-  classes[area].store(static_cast<std::uint8_t>(known), std::memory_order_relaxed);
-  return known;
-}
-
-// IsValidNumber for a 10-digit NANP national number, through the area-code classes.
+// IsValidNumber for a 10-digit NANP national number, through the coverage tables
+// (nanp_area_codes.hpp); the library is called only for the few blocks they leave open.
 bool valid_nanp_number(std::uint64_t national) {
   const std::uint64_t area = national / 10'000'000;
-  if (area < 200 || national / 1'000'000 % 10 < 2) return false;  // NXX NXX-XXXX, N = 2-9
-  switch (area_code_class(area)) {
-    case AreaCode::unused:
+  const std::uint64_t exchange = national / 10'000 % 1000;
+  if (area < 200 || exchange < 200) return false;  // NXX NXX-XXXX, N = 2-9
+  switch (nanp::area_code_coverage(area)) {
+    case nanp::Coverage::none:
       return false;
-    case AreaCode::full:
+    case nanp::Coverage::all:
       return true;
-    case AreaCode::unknown:
-    case AreaCode::mixed:
+    case nanp::Coverage::some:
+      break;
+  }
+  switch (nanp::exchange_coverage(area, exchange)) {
+    case nanp::Coverage::none:
+      return false;
+    case nanp::Coverage::all:
+      return true;
+    case nanp::Coverage::some:
       break;
   }
   return valid_number(1, national);
@@ -283,23 +218,21 @@ bool valid_nanp_number(std::uint64_t national) {
 }  // namespace
 
 Result<std::unique_ptr<PhoneRecognizer>> PhoneRecognizer::create(std::string_view default_region) {
-  const PhoneNumberUtil* util = PhoneNumberUtil::GetInstance();
   std::string region(default_region);
   for (char& c : region) {
     if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
   }
-  const int region_code = util->GetCountryCodeForRegion(region);
-  if (region_code == 0) {
+  // From the build-time tables: PhoneNumberUtil is initialised only when a number needs it.
+  const numbering::RegionPlan* plan = numbering::find_region_plan(region);
+  if (plan == nullptr) {
     return invalid_argument("unknown phone region '" + std::string(default_region) +
                             "' (expected an ISO 3166-1 alpha-2 code such as \"US\")");
   }
   std::unique_ptr<PhoneRecognizer> recognizer(new PhoneRecognizer());
   recognizer->region_ = region;
-  recognizer->region_code_ = region_code;
-  recognizer->region_nanp_ = util->IsNANPACountry(region);
-  util->GetNddPrefixForRegion(region, true, &recognizer->trunk_prefix_);
-
-  recognizer->possible_lengths_ = &possible_lengths();  // built here, not in the middle of a run
+  recognizer->region_code_ = plan->calling_code;
+  recognizer->region_nanp_ = plan->nanp;
+  recognizer->trunk_prefix_ = plan->trunk_prefix;
   return recognizer;
 }
 
@@ -359,7 +292,7 @@ bool PhoneRecognizer::match_international(std::string_view text, std::span<const
   std::size_t code_length = 0;
   for (std::size_t i = 0; i < 3 && i < head.size(); ++i) {
     code = code * 10 + static_cast<std::size_t>(text[head.begin + i] - '0');
-    if ((*possible_lengths_)[code] != 0) {
+    if (known_calling_code(code)) {
       code_length = i + 1;
       break;
     }
@@ -392,7 +325,7 @@ bool PhoneRecognizer::match_international(std::string_view text, std::span<const
   std::size_t best = 0;
   bool ambiguous = false;
   for (std::size_t k = last; k >= 1; --k) {
-    if (!may_end(text, chain, k, true) || !possible(static_cast<int>(code), national_length[k])) {
+    if (!may_end(text, chain, k, true) || !possible(code, national_length[k])) {
       continue;
     }
     if (best != 0) {
@@ -406,7 +339,7 @@ bool PhoneRecognizer::match_international(std::string_view text, std::span<const
   if (ambiguous) {
     const PhoneNumberUtil* util = PhoneNumberUtil::GetInstance();
     for (std::size_t k = best; k >= 1; --k) {
-      if (!may_end(text, chain, k, true) || !possible(static_cast<int>(code), national_length[k])) {
+      if (!may_end(text, chain, k, true) || !possible(code, national_length[k])) {
         continue;
       }
       // The number as Parse would build it: leading zeros of the national number are kept as

@@ -25,14 +25,17 @@
 ///   - bare digit runs and non-NANP national numbers must be *valid* (IsValidNumber: the number
 ///     lies in an assigned range), because a bare 10-digit run is as likely an id as a phone.
 ///   Possibility depends only on the country code and the national number's length, so it is
-///   tabulated once per process from libphonenumber and that path makes no library call.
-///   NANP validity is decided by the area code for almost every number, and IsValidNumber costs
-///   7-40 us (ICU regexes over up to 25 regions), so for bare NANP runs it is memoised per area
-///   code, once per process, the first time a run uses that area code (8 probes, up to ~1 ms): an
-///   area code whose probes with every exchange digit 2-9 are valid accepts any NXX-XXXX with
-///   N = 2-9; one with no valid probe and no NANP example number rejects; the few others (13) get
-///   the real IsValidNumber call. On random 10-digit numbers this disagrees with IsValidNumber for
-///   about 0.05% (sub-ranges of some Caribbean and New Mexico area codes).
+///   tabulated at build time from libphonenumber (numbering_plans.hpp) and that path makes no
+///   library call.
+///   NANP validity is decided by the area code for almost every number, and by the exchange for
+///   nearly all the rest, while IsValidNumber costs 7-40 us (ICU regexes over up to 25 regions).
+///   So bare NANP runs are judged by tables generated at build time from libphonenumber
+///   (nanp_area_codes.hpp): an area code whose probes with every exchange digit 2-9 are valid
+///   accepts any NXX-XXXX with N = 2-9; one with no valid probe and no NANP example number
+///   rejects; in the few others (about 20, mostly Caribbean and Pacific islands) each exchange is
+///   tabulated the same way, and the real IsValidNumber call is left for the exchanges that split
+///   on the line number (a couple). On random 10-digit numbers this disagrees with IsValidNumber
+///   for about 0.05% (sub-ranges of some area codes the probes see as wholly used or unused).
 ///
 /// Where a number ends: a national number grouped with spaces only (or bare) must not touch a
 /// space-grouped digit sequence on either side ("12 555 123 4567", "555 123 4567 89" are not
@@ -48,14 +51,12 @@
 /// versions and IP addresses (none fit the shapes above).
 ///
 /// Cost: candidates are found from the text's digit runs; most runs are dismissed by their length
-/// and distance to the next run. Only ambiguous '+' readings, bare runs in the few mixed area
-/// codes and non-NANP national numbers call libphonenumber (microseconds each). The first
-/// create() in a process builds the possible-length table (a few milliseconds).
+/// and distance to the next run. Only ambiguous '+' readings, bare runs in the few split NANP
+/// exchanges and non-NANP national numbers call libphonenumber (microseconds each); the first such
+/// call in a process initialises the library (~7-10 ms). create() reads only build-time tables.
 ///
 /// Spans run from the '+' or '(' or first digit to the last digit (or closing parenthesis).
 
-#include <array>
-#include <cstdint>
 #include <memory>
 #include <span>
 #include <string>
@@ -86,11 +87,6 @@ class PhoneRecognizer final : public Recognizer {
  private:
   PhoneRecognizer() = default;
 
-  bool possible(int country_code, std::size_t national_length) const {
-    if (national_length < 1 || national_length >= 32) return false;
-    const std::uint32_t lengths = (*possible_lengths_)[static_cast<std::size_t>(country_code)];
-    return (lengths >> national_length & 1U) != 0;
-  }
   // Each takes the digit runs from the candidate's first run on.
   bool match_international(std::string_view text, std::span<const Span> runs, std::size_t plus,
                            Span& found) const;
@@ -105,10 +101,6 @@ class PhoneRecognizer final : public Recognizer {
   int region_code_ = 0;       ///< calling code of the default region
   bool region_nanp_ = false;  ///< default region uses the North American Numbering Plan
   std::string trunk_prefix_;  ///< national (trunk) prefix of the default region, e.g. "0"
-  /// Bit L (>= 1) of entry cc: a national number of L digits is possible for calling code cc.
-  /// Bit 0 is set for every calling code libphonenumber knows; 0 marks an unknown one.
-  /// A process-wide table, built from libphonenumber once.
-  const std::array<std::uint32_t, 1000>* possible_lengths_ = nullptr;
 };
 
 }  // namespace sluice::nodes::ner
