@@ -1,5 +1,7 @@
 #include "transforms/csv_parse.hpp"
 
+#include <simdjson.h>
+
 #include <algorithm>
 
 #include "sluice/metrics.hpp"
@@ -117,6 +119,10 @@ class CsvParse final : public Node {
                                 : std::string());
       policy_.handle(context_->metrics(), source, problem.row, reason, problem.raw);
     }
+    // One SIMD pass over the whole block (several GB/s) instead of a check per text downstream.
+    // Field boundaries are ASCII bytes, so every field of a valid block is valid on its own.
+    parsed.rows.set_known_valid_utf8(
+        simdjson::validate_utf8(chunk.bytes.data(), chunk.bytes.size()));
     Batch out;
     out.position = in.position;
     out.payload = std::move(parsed.rows);

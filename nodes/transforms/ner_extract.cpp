@@ -81,6 +81,8 @@ class NerExtract final : public Node {
     const auto layout = layout_for(in);
     const std::size_t out_width = layout->output->names.size();
     const std::size_t entities = extractor_->entity_count();
+    // A parser that validated the whole block vouches for every field: no UTF-8 check per text.
+    const ner::Utf8 utf8 = rows.known_valid_utf8() ? ner::Utf8::known_valid : ner::Utf8::unchecked;
 
     RowBatch out(layout->output);
     out.keep_alive_all(rows);
@@ -96,7 +98,7 @@ class NerExtract final : public Node {
     for (std::size_t r = 0; r < rows.size(); ++r) {
       const auto row = rows.row(r);
       std::copy(row.begin(), row.end(), fields.begin());
-      extractor_->extract(row[layout->text_column], values);
+      extractor_->extract(row[layout->text_column], values, utf8);
       for (std::size_t e = 0; e < entities; ++e) {
         fields[layout->entity_column[e]] = arena.store(values[e]);
       }

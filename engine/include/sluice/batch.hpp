@@ -130,6 +130,14 @@ class RowBatch {
   /// Bytes of all fields' values (for metrics); kept as rows are added, so it costs nothing.
   std::uint64_t field_bytes() const noexcept { return field_bytes_; }
 
+  // ---- known-valid UTF-8 (optional) ----
+  // A producer that has checked all of its input at once (a parser validating a whole block) may
+  // say that every field is valid UTF-8, so consumers can skip checking text by text. False means
+  // "not known", not "invalid": consumers then check each text themselves.
+
+  void set_known_valid_utf8(bool valid) noexcept { known_valid_utf8_ = valid; }
+  bool known_valid_utf8() const noexcept { return known_valid_utf8_; }
+
  private:
   std::shared_ptr<const Columns> columns_;
   std::vector<std::shared_ptr<const void>> owners_;
@@ -141,6 +149,7 @@ class RowBatch {
   std::size_t raw_width_ = 0;
   char raw_delimiter_ = ',';
   char raw_quote_ = '"';
+  bool known_valid_utf8_ = false;
 };
 
 /// One JSON value (normally an object) as compact UTF-8 text. Control items steer a workflow

@@ -234,7 +234,7 @@ void EntityExtractor::compute_pattern_bits(std::string_view text,
   }
 }
 
-void EntityExtractor::extract(std::string_view text, std::span<std::string> out) const {
+void EntityExtractor::extract(std::string_view text, std::span<std::string> out, Utf8 utf8) const {
   if (out.size() != entities_.size()) {
     throw Error(StatusCode::internal, "EntityExtractor::extract: " + std::to_string(out.size()) +
                                           " outputs for " + std::to_string(entities_.size()) +
@@ -242,7 +242,7 @@ void EntityExtractor::extract(std::string_view text, std::span<std::string> out)
   }
   for (std::string& s : out) s.clear();
   if (text.empty()) return;
-  if (!is_valid_utf8(text)) {
+  if (utf8 == Utf8::unchecked && !is_valid_utf8(text)) {
     invalid_utf8_texts_.fetch_add(1, std::memory_order_relaxed);
     return;
   }

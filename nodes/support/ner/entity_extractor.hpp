@@ -42,6 +42,12 @@ struct EntityDefinition {
   bool unicode = false;                  ///< Unicode \d \w \b in `pattern` (slower); patterns only
 };
 
+/// What the caller of EntityExtractor::extract knows about a text's encoding.
+enum class Utf8 : std::uint8_t {
+  unchecked,    ///< the extractor checks the text (an invalid one has no entities)
+  known_valid,  ///< the caller checked it, e.g. a whole parsed block at once: no check per text
+};
+
 struct ExtractorConfig {
   std::vector<EntityDefinition> entities;
   std::vector<std::string> ticket_prefixes = {"TICKET-"};  ///< see TicketRecognizer
@@ -72,8 +78,11 @@ class EntityExtractor {
   /// A ';' inside a match (only user patterns can match one) is written as "\;"; nothing else is
   /// escaped. A text that is not valid UTF-8 has no entities (every out[i] is ""); such texts are
   /// counted in invalid_utf8_texts(), so the node can report them instead of failing the run.
+  /// With Utf8::known_valid the caller vouches for the text and it is not checked again (an
+  /// invalid one would then be read as is: the recognizers assume valid UTF-8).
   /// The strings' capacity is reused, so a caller that keeps `out` between calls rarely allocates.
-  void extract(std::string_view text, std::span<std::string> out) const;
+  void extract(std::string_view text, std::span<std::string> out,
+               Utf8 utf8 = Utf8::unchecked) const;
 
   /// Texts given to extract() so far that were not valid UTF-8 (summed over all threads).
   std::uint64_t invalid_utf8_texts() const noexcept {

@@ -2,13 +2,63 @@
 // (Field-level RFC 4180 cases are covered by tests/nodes/support/csv_*_test.cpp.)
 #include <doctest/doctest.h>
 
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "sluice/metrics.hpp"
+#include "sluice/node.hpp"
 #include "support/temp_dir.hpp"
 #include "support/test_nodes.hpp"
+#include "transforms/csv_parse.hpp"
 
 using namespace sluice;
 using namespace sluice::testing;
 
 namespace {
+
+class QuietContext final : public RunContext {
+ public:
+  bool cancelled() const noexcept override { return false; }
+  NodeMetrics& metrics() noexcept override { return metrics_; }
+  void log(LogLevel, const std::string&) override {}
+  int threads() const noexcept override { return 1; }
+  const std::string& node_id() const noexcept override { return id_; }
+
+ private:
+  NodeMetrics metrics_;
+  std::string id_ = "parse";
+};
+
+class CollectingEmitter final : public Emitter {
+ public:
+  void emit(Batch batch) override { batches.push_back(std::move(batch)); }
+  std::vector<Batch> batches;
+};
+
+// Runs csv_parse's two steps by hand over `chunks` (each one input batch) and returns the row
+// batches, so a test can look at what the node puts on them besides the rows.
+std::vector<Batch> parse_chunks(const std::vector<std::string>& chunks) {
+  const NodeType type = nodes::csv_parse_type();
+  auto made = type.make(NodeOptions(Value::map({}), type.options, {}));
+  REQUIRE_MESSAGE(made.ok(), made.status().message());
+  const std::unique_ptr<Node> node = std::move(made).value();
+  QuietContext context;
+  REQUIRE(node->open(context).ok());
+  auto steps = node->steps();
+  auto& frame = std::get<SerialStep>(steps.at(0));
+  auto& split = std::get<MapStep>(steps.at(1));
+  CollectingEmitter framed;
+  for (const std::string& chunk : chunks) {
+    Batch in;
+    in.payload = ByteChunk::own(chunk);
+    frame.process(0, in, framed);
+  }
+  frame.finish(framed);
+  std::vector<Batch> parsed;
+  for (const Batch& block : framed.batches) parsed.push_back(split.process(block, BatchInfo{}));
+  return parsed;
+}
 
 const char* kRoundTrip = R"(
 id: roundtrip
@@ -180,4 +230,20 @@ nodes:
 )", {{"dir", dir.path().string()}});
   REQUIRE_MESSAGE(report.status.ok(), report.status.message());
   CHECK(read_file(dir.file("out.csv")) == "id;text\n1;hello\n2;\"a \"\"b\"\"\"\n");
+}
+
+TEST_CASE("csv_parse vouches for UTF-8 per block: only blocks that are valid as a whole") {
+  // The framer cuts blocks at chunk boundaries (after the last complete record), so each chunk
+  // here becomes one block.
+  const auto batches =
+      parse_chunks({"id,text\n1,caf\xC3\xA9\n2,plain\n", "3,bad \xC3\x28 byte\n4,fine\n",
+                    "5,\"quoted \"\"caf\xC3\xA9\"\"\"\n"});
+  REQUIRE(batches.size() == 3);
+  CHECK(batches[0].rows().size() == 2);
+  CHECK(batches[0].rows().known_valid_utf8());
+  CHECK(batches[1].rows().size() == 2);
+  CHECK_FALSE(batches[1].rows().known_valid_utf8());
+  CHECK(batches[1].rows().field(1, 1) == "fine");
+  CHECK(batches[2].rows().field(0, 1) == "quoted \"caf\xC3\xA9\"");
+  CHECK(batches[2].rows().known_valid_utf8());
 }

@@ -110,3 +110,23 @@ TEST_CASE("ner_extract custom patterns use ASCII classes unless unicode: true") 
                "        - { name: code, pattern: 'code \\d+', unicode: true }") ==
         "id,text,ner_tickets,ner_code\n1,code \xD9\xA3\xD9\xA4 and code 42,,code \xD9\xA3\xD9\xA4;code 42\n");
 }
+
+TEST_CASE("ner_extract: an invalid UTF-8 text loses only its own entities") {
+  TempDir dir;
+  const std::string valid_rows =
+      "1,TICKET-1234 on 2024-05-12 caf\xC3\xA9\n"
+      "2,mail a@b.com\n";
+  // Valid as a whole: the parser vouches for every text.
+  CHECK(enrich(dir, "id,text\n" + valid_rows, "      entities: [dates, emails, tickets]") ==
+        "id,text,ner_dates,ner_emails,ner_tickets\n"
+        "1,TICKET-1234 on 2024-05-12 caf\xC3\xA9,2024-05-12,,TICKET-1234\n"
+        "2,mail a@b.com,,a@b.com,\n");
+  // One bad byte in the block: each text is checked; only the bad one gives nothing.
+  CHECK(enrich(dir, "id,text\n" + valid_rows + "3,TICKET-5678 \xC3\x28 a@b.com\n4,TICKET-9999\n",
+               "      entities: [dates, emails, tickets]") ==
+        "id,text,ner_dates,ner_emails,ner_tickets\n"
+        "1,TICKET-1234 on 2024-05-12 caf\xC3\xA9,2024-05-12,,TICKET-1234\n"
+        "2,mail a@b.com,,a@b.com,\n"
+        "3,TICKET-5678 \xC3\x28 a@b.com,,,\n"
+        "4,TICKET-9999,,,TICKET-9999\n");
+}

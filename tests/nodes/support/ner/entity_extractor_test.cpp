@@ -153,6 +153,26 @@ TEST_CASE("extractor: invalid UTF-8 gives no entities and is counted") {
   for (const std::string& s : out) CHECK(s.empty());
 }
 
+TEST_CASE("extractor: a text the caller vouches for is not checked or counted again") {
+  using sluice::nodes::ner::Utf8;
+  const auto extractor = make(all_builtins());
+  std::vector<std::string> out(extractor->entity_count(), "stale");
+  extractor->extract("TICKET-1234 \xc3\xa9 mail a@b.com", out, Utf8::known_valid);
+  CHECK(out[2] == "a@b.com");
+  CHECK(out[3] == "TICKET-1234");
+  // Not checked: were it checked, this (invalid) text would give nothing and be counted.
+  extractor->extract("mail a@b.com \xff", out, Utf8::known_valid);
+  CHECK(out[2] == "a@b.com");
+  CHECK(extractor->invalid_utf8_texts() == 0);
+  // Texts of a block that could not be vouched for as a whole are checked one by one: only the
+  // invalid one loses its entities and is counted.
+  extractor->extract("bad \xff TICKET-1234", out, Utf8::unchecked);
+  CHECK(out[3].empty());
+  extractor->extract("good TICKET-5678", out, Utf8::unchecked);
+  CHECK(out[3] == "TICKET-5678");
+  CHECK(extractor->invalid_utf8_texts() == 1);
+}
+
 TEST_CASE("extractor: output size must match the entity count") {
   const auto extractor = make(all_builtins());
   std::vector<std::string> out(2);
