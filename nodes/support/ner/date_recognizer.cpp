@@ -1,14 +1,10 @@
 #include "support/ner/date_recognizer.hpp"
 
 #include <algorithm>
-#include <bit>
 #include <cstdint>
-#include <cstring>
 #include <string>
 
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
+#include "support/ner/text_scan.hpp"
 
 namespace sluice::nodes::ner {
 
@@ -72,123 +68,8 @@ constexpr bool is_digit(unsigned char c) { return static_cast<unsigned char>(c -
 constexpr bool is_ascii_alpha(unsigned char c) {
   return static_cast<unsigned char>((c | 0x20) - 'a') < 26;
 }
-constexpr bool is_ascii_word(unsigned char c) {
-  return is_digit(c) || is_ascii_alpha(c) || c == '_';
-}
-
 unsigned char byte_at(std::string_view text, std::size_t pos) {
   return static_cast<unsigned char>(text[pos]);
-}
-
-#if defined(__SSE2__)
-
-// Bit i set when p[i] is an ASCII digit, for the 16 bytes at p.
-std::uint64_t digit_bits16(const unsigned char* p) {
-  const __m128i bytes = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
-  // Signed compares: bytes >= 0x80 are negative and fail the first test.
-  const __m128i digits = _mm_and_si128(_mm_cmpgt_epi8(bytes, _mm_set1_epi8('0' - 1)),
-                                       _mm_cmplt_epi8(bytes, _mm_set1_epi8('9' + 1)));
-  return static_cast<std::uint32_t>(_mm_movemask_epi8(digits));
-}
-
-#else
-
-// Bit i set when byte i of `word` (first byte in the low bits) is an ASCII digit.
-std::uint64_t digit_bits8(std::uint64_t word) {
-  constexpr std::uint64_t kOnes = 0x0101010101010101ULL;
-  constexpr std::uint64_t kHigh = 0x8080808080808080ULL;
-  // Per byte on the low 7 bits (no carries between bytes): high bit set when >= '0', resp. > '9';
-  // bytes >= 0x80 are masked out at the end.
-  const std::uint64_t low = word & ~kHigh;
-  const std::uint64_t at_least_zero = low + kOnes * (0x80 - '0');
-  const std::uint64_t above_nine = low + kOnes * (0x80 - '9' - 1);
-  const std::uint64_t digits = (at_least_zero & ~above_nine & ~word & kHigh) >> 7;
-  // Gather the eight flags (bits 0, 8, ..., 56) into the top byte, then down to bits 0-7.
-  return (digits * 0x0102040810204080ULL) >> 56;
-}
-
-std::uint64_t load_le64(const unsigned char* p) {
-  std::uint64_t word;
-  std::memcpy(&word, p, 8);
-  if constexpr (std::endian::native == std::endian::big) {
-    std::uint64_t swapped = 0;
-    for (int i = 0; i < 8; ++i) swapped = (swapped << 8) | ((word >> (8 * i)) & 0xFF);
-    word = swapped;
-  }
-  return word;
-}
-
-// Bit i set when p[i] is an ASCII digit, for the 16 bytes at p.
-std::uint64_t digit_bits16(const unsigned char* p) {
-  return digit_bits8(load_le64(p)) | (digit_bits8(load_le64(p + 8)) << 8);
-}
-
-#endif
-
-// Bit i set when text[block + i] is an ASCII digit, for the (up to) 64 bytes from `block`.
-std::uint64_t digit_mask64(std::string_view text, std::size_t block) {
-  const auto* data = reinterpret_cast<const unsigned char*>(text.data());
-  const std::size_t available = std::min<std::size_t>(64, text.size() - block);
-  std::uint64_t mask = 0;
-  std::size_t i = 0;
-  for (; i + 16 <= available; i += 16) mask |= digit_bits16(data + block + i) << i;
-  const std::size_t rest = available - i;
-  if (rest == 0) return mask;
-  if (text.size() >= 16) {
-    // The last 16 bytes of the text, minus those already seen: no read past the end.
-    mask |= (digit_bits16(data + text.size() - 16) >> (16 - rest)) << i;
-  } else {
-    for (std::size_t k = 0; k < rest; ++k) {
-      mask |= static_cast<std::uint64_t>(is_digit(data[block + i + k])) << (i + k);
-    }
-  }
-  return mask;
-}
-
-// The maximal runs of ASCII digits in a text, left to right. Works on a 64-byte digit bitmask,
-// so finding a run costs a few bit operations instead of a byte loop; most texts hold no date,
-// and this walk is all the work they cost.
-class DigitRuns {
- public:
-  explicit DigitRuns(std::string_view text) : text_(text), mask_(digit_mask64(text, 0)) {}
-
-  /// The next run; false when there is none.
-  bool next(std::size_t& begin, std::size_t& end) {
-    while (mask_ == 0) {
-      block_ += 64;
-      if (block_ >= text_.size()) return false;
-      mask_ = digit_mask64(text_, block_);
-    }
-    const int first = std::countr_zero(mask_);
-    begin = block_ + static_cast<std::size_t>(first);
-    // Ones from `first` up: the run, possibly reaching into the following blocks.
-    int length = std::countr_one(mask_ >> first);
-    if (first + length < 64) {
-      mask_ &= ~std::uint64_t{0} << (first + length);
-      end = begin + static_cast<std::size_t>(length);
-      return true;
-    }
-    end = block_ + 64;
-    for (;;) {
-      block_ += 64;
-      mask_ = block_ < text_.size() ? digit_mask64(text_, block_) : 0;
-      length = std::countr_one(mask_);
-      end += static_cast<std::size_t>(length);
-      if (length < 64) break;
-    }
-    mask_ &= ~std::uint64_t{0} << length;
-    return true;
-  }
-
- private:
-  std::string_view text_;
-  std::size_t block_ = 0;  ///< offset of the block `mask_` describes
-  std::uint64_t mask_;     ///< digits of that block not yet returned
-};
-
-std::size_t skip_digits(std::string_view text, std::size_t pos) noexcept {
-  while (pos < text.size() && is_digit(byte_at(text, pos))) ++pos;
-  return pos;
 }
 
 int parse_digits(std::string_view text, std::size_t begin, std::size_t end) {
@@ -333,48 +214,52 @@ Result<std::unique_ptr<DateRecognizer>> DateRecognizer::create() {
 }
 
 void DateRecognizer::find(std::string_view text, std::vector<Span>& out) const {
-  if (text.empty()) return;
-  DigitRuns runs(text);
-  std::size_t begin = 0;
-  std::size_t end = 0;
-  if (!runs.next(begin, end)) return;
+  thread_local std::vector<Span> runs;
+  collect_digit_runs(text, runs);
+  find(text, runs, out);
+}
+
+void DateRecognizer::find(std::string_view text, std::span<const Span> digit_runs,
+                          std::vector<Span>& out) const {
   std::size_t last_end = 0;  // reported spans never overlap
-  // Walk the digit runs left to right, looking one run ahead (the year of a month-name date).
-  for (bool more = true; more;) {
-    std::size_t next_begin = text.size();
-    std::size_t next_end = text.size();
-    more = runs.next(next_begin, next_end);
-    if (begin >= last_end) {
-      Span span;
-      bool found = match_numeric(text, begin, end, span);
-      if (!found && end - begin <= 2 && is_year_run(text, next_begin, next_end)) {
-        found = match_month_name(text, begin, last_end, span);
-      }
-      if (found) {
-        out.push_back(span);
-        last_end = span.end;
-      }
+  // Walk the digit runs left to right, looking ahead for the rest of a date: the next two runs
+  // of a numeric one, the next run (the year) of a month-name one.
+  for (std::size_t k = 0; k < digit_runs.size(); ++k) {
+    const Span run = digit_runs[k];
+    if (run.begin < last_end) continue;
+    Span span;
+    // A numeric date is three runs joined by the same separator, each right after the other:
+    // tested here on the run offsets, so most runs cost no call.
+    bool found = false;
+    if (k + 2 < digit_runs.size()) {
+      const Span second = digit_runs[k + 1];
+      const Span third = digit_runs[k + 2];
+      const char sep = text[run.end];
+      found = (sep == '/' || sep == '-' || sep == '.') && second.begin == run.end + 1 &&
+              third.begin == second.end + 1 && text[second.end] == sep &&
+              match_numeric(text, run, second, third, span);
     }
-    begin = next_begin;
-    end = next_end;
+    if (!found && run.end - run.begin <= 2 && k + 1 < digit_runs.size() &&
+        is_year_run(text, digit_runs[k + 1].begin, digit_runs[k + 1].end)) {
+      found = match_month_name(text, run.begin, last_end, span);
+    }
+    if (found) {
+      out.push_back(span);
+      last_end = span.end;
+    }
   }
 }
 
-bool DateRecognizer::match_numeric(std::string_view text, std::size_t begin, std::size_t end,
-                                   Span& span) const {
+bool DateRecognizer::match_numeric(std::string_view text, Span first_run, Span second_run,
+                                   Span third_run, Span& span) const {
   const std::size_t size = text.size();
-  // Shape: run sep run sep run, with one separator used twice.
-  if (end + 1 >= size || !is_digit(byte_at(text, end + 1))) return false;
+  const std::size_t begin = first_run.begin;
+  const std::size_t end = first_run.end;
   const char sep = text[end];
-  if (sep != '/' && sep != '-' && sep != '.') return false;
-  const std::size_t second_begin = end + 1;
-  const std::size_t second_end = skip_digits(text, second_begin);
-  if (second_end + 1 >= size || text[second_end] != sep ||
-      !is_digit(byte_at(text, second_end + 1))) {
-    return false;
-  }
-  const std::size_t third_begin = second_end + 1;
-  const std::size_t third_end = skip_digits(text, third_begin);
+  const std::size_t second_begin = second_run.begin;
+  const std::size_t second_end = second_run.end;
+  const std::size_t third_begin = third_run.begin;
+  const std::size_t third_end = third_run.end;
 
   const std::size_t first_length = end - begin;
   const std::size_t second_length = second_end - second_begin;

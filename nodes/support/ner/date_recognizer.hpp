@@ -29,6 +29,7 @@
 /// such as "le", "am" or "el" and a trailing sentence dot are left out.
 
 #include <memory>
+#include <span>
 #include <string_view>
 #include <utility>
 #include <vector>
@@ -47,14 +48,20 @@ class DateRecognizer final : public Recognizer {
   /// See Recognizer::find. Texts without an ASCII digit cost one fast scan.
   void find(std::string_view text, std::vector<Span>& out) const override;
 
+  /// Same as find(), given every maximal run of ASCII digits in `text`, in order (computed once by
+  /// the caller and shared between recognizers).
+  void find(std::string_view text, std::span<const Span> digit_runs, std::vector<Span>& out) const;
+
  private:
   DateRecognizer(Regex day_first, Regex month_first, Regex word_char)
       : day_first_(std::move(day_first)),
         month_first_(std::move(month_first)),
         word_char_(std::move(word_char)) {}
 
-  /// The date starting with the digit run [begin, end) written with digits only, if any.
-  bool match_numeric(std::string_view text, std::size_t begin, std::size_t end, Span& span) const;
+  /// The date written with digits only made of three consecutive digit runs, if they are one:
+  /// the caller has checked that one separator (/ - .) joins them.
+  bool match_numeric(std::string_view text, Span first_run, Span second_run, Span third_run,
+                     Span& span) const;
   /// A month-name date whose day is the digit run starting at `begin` and that starts at or after
   /// `min_begin`, if any. The caller has checked that the next digit run is a plausible year.
   bool match_month_name(std::string_view text, std::size_t begin, std::size_t min_begin,
