@@ -13,6 +13,7 @@
 #include "support/bench_data.hpp"
 #include "support/bench_nodes.hpp"
 #include "support/ner/entity_extractor.hpp"
+#include "support/ner/text_scan.hpp"
 
 namespace sluice::bench {
 
@@ -46,6 +47,26 @@ void extract_all(benchmark::State& state, const nodes::ner::ExtractorConfig& con
   state.counters["hits/row"] = static_cast<double>(found) / static_cast<double>(parsed.rows);
 }
 
+// The digit-run scan every digit-driven recognizer shares, alone: most texts are shorter than its
+// 64-byte block (see text_scan.cpp for why short texts take overlapping loads).
+void digit_runs(benchmark::State& state) {
+  const ParsedExport& parsed = parsed_export();
+  std::vector<nodes::ner::Span> runs;
+  std::uint64_t found = 0;
+  for (auto _ : state) {
+    found = 0;
+    for (const RowBatch& batch : parsed.batches) {
+      for (std::size_t r = 0; r < batch.size(); ++r) {
+        nodes::ner::collect_digit_runs(batch.field(r, parsed.text_column), runs);
+        found += runs.size();
+      }
+    }
+    benchmark::DoNotOptimize(found);
+  }
+  report_rates(state, export_bytes(), static_cast<std::int64_t>(parsed.rows));
+  state.counters["runs/row"] = static_cast<double>(found) / static_cast<double>(parsed.rows);
+}
+
 void ner_isolated(benchmark::State& state, NerProfile profile) {
   extract_all(state, ner_config(profile));
 }
@@ -75,6 +96,7 @@ void register_entity_benchmarks() {
   }
 }
 
+BENCHMARK(digit_runs)->Name("ner_extract/digit_runs")->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(ner_isolated, standard, NerProfile::standard)
     ->Name("ner_extract/isolated/standard")
     ->Unit(benchmark::kMillisecond);
