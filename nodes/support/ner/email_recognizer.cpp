@@ -1,5 +1,7 @@
 #include "support/ner/email_recognizer.hpp"
 
+#include <array>
+#include <cstdint>
 #include <cstring>
 
 #include "support/ner/text_scan.hpp"
@@ -12,12 +14,42 @@ constexpr std::size_t kMaxLocal = 64;
 constexpr std::size_t kMaxDomain = 253;
 constexpr std::size_t kMaxLabel = 63;
 
-bool is_alpha(unsigned char c) { return (c | 0x20) >= 'a' && (c | 0x20) <= 'z'; }
-bool is_alnum(unsigned char c) { return (c >= '0' && c <= '9') || is_alpha(c); }
-bool is_local_char(unsigned char c) {
-  return is_alnum(c) || c == '.' || c == '_' || c == '%' || c == '+' || c == '-';
+constexpr bool alpha_rule(unsigned char c) {
+  return (c | 0x20) >= 'a' && (c | 0x20) <= 'z';
 }
-bool is_domain_char(unsigned char c) { return is_alnum(c) || c == '-' || c == '.'; }
+constexpr bool alnum_rule(unsigned char c) {
+  return (c >= '0' && c <= '9') || alpha_rule(c);
+}
+constexpr bool local_rule(unsigned char c) {
+  return alnum_rule(c) || c == '.' || c == '_' || c == '%' || c == '+' || c == '-';
+}
+constexpr bool domain_rule(unsigned char c) {
+  return alnum_rule(c) || c == '-' || c == '.';
+}
+
+// The rules above as one table: the walks over local parts and domains test every byte, and a
+// lookup is cheaper than the chains of comparisons.
+enum CharClass : std::uint8_t { kAlpha = 1, kLocal = 2, kDomain = 4 };
+constexpr std::array<std::uint8_t, 256> kCharClasses = [] {
+  std::array<std::uint8_t, 256> classes{};
+  for (unsigned c = 0; c < 256; ++c) {
+    const auto byte = static_cast<unsigned char>(c);
+    classes[c] = static_cast<std::uint8_t>((alpha_rule(byte) ? kAlpha : 0) |
+                                           (local_rule(byte) ? kLocal : 0) |
+                                           (domain_rule(byte) ? kDomain : 0));
+  }
+  return classes;
+}();
+
+bool is_alpha(unsigned char c) {
+  return (kCharClasses[c] & kAlpha) != 0;
+}
+bool is_local_char(unsigned char c) {
+  return (kCharClasses[c] & kLocal) != 0;
+}
+bool is_domain_char(unsigned char c) {
+  return (kCharClasses[c] & kDomain) != 0;
+}
 
 // The non-ASCII code point ending just before `pos` is a word character.
 bool non_ascii_word_before(std::string_view text, std::size_t pos) {
