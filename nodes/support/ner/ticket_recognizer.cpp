@@ -54,7 +54,13 @@ void TicketRecognizer::find(std::string_view text, std::span<const Span> digit_r
   // rarer than the prefixes' first letters, so this is cheaper than searching for the prefixes.
   std::size_t done = 0;  // end of the last ticket: spans never overlap
   for (const Span& run : digit_runs) {
-    if (run.end - run.begin < min_digits_ || word_at(text, run.end)) continue;
+    if (run.end - run.begin < min_digits_) continue;
+    // The byte before the digits ends the prefix: most runs fail this one lookup.
+    if (run.begin == 0 ||
+        !last_prefix_bytes_[static_cast<unsigned char>(lower(text[run.begin - 1]))]) {
+      continue;
+    }
+    if (word_at(text, run.end)) continue;
     for (const std::string& prefix : prefixes_) {
       if (run.begin < done + prefix.size()) continue;
       const std::size_t begin = run.begin - prefix.size();

@@ -13,6 +13,7 @@
 ///     "TICKET-1234").
 /// Found from the text's digit runs, so texts without digits cost nothing more.
 
+#include <array>
 #include <cstddef>
 #include <memory>
 #include <span>
@@ -45,10 +46,15 @@ class TicketRecognizer final : public Recognizer {
 
  private:
   TicketRecognizer(std::vector<std::string> prefixes, std::size_t min_digits)
-      : prefixes_(std::move(prefixes)), min_digits_(min_digits) {}
+      : prefixes_(std::move(prefixes)), min_digits_(min_digits) {
+    for (const std::string& prefix : prefixes_) {
+      last_prefix_bytes_[static_cast<unsigned char>(prefix.back())] = true;
+    }
+  }
 
   std::vector<std::string> prefixes_;  ///< longest first, ASCII letters lower-cased
   std::size_t min_digits_;
+  std::array<bool, 256> last_prefix_bytes_{};  ///< the last byte of some prefix (lower-cased)
 };
 
 }  // namespace sluice::nodes::ner

@@ -74,6 +74,9 @@ TEST_CASE("tickets: configurable prefixes and minimum digits") {
   CHECK(found(*nested, "XINC-1234").empty());
   const auto short_ids = make({"T"}, 2);
   CHECK(found(*short_ids, "T12 T1 t99") == Strings{"T12", "t99"});
+  // A prefix ending in a non-ASCII character ("Nº"): its bytes match exactly.
+  const auto numero = make({"Nº"});
+  CHECK(found(*numero, "nº1234 and Nº5678, not N°9999") == Strings{"nº1234", "Nº5678"});
 }
 
 TEST_CASE("tickets: configuration errors") {
