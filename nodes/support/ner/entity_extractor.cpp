@@ -179,11 +179,11 @@ Result<std::shared_ptr<const EntityExtractor>> EntityExtractor::create(
   return std::shared_ptr<const EntityExtractor>(std::move(extractor));
 }
 
-void EntityExtractor::find_patterns(std::string_view text, std::span<std::string> out) const {
+void EntityExtractor::find_patterns(std::string_view text, bool has_ascii_digit,
+                                    std::span<std::string> out) const {
   Scratch& scratch = thread_scratch();
-  pattern_filters_.scan(text, scratch.filter_scan);
-  for (std::size_t k = 0; k < patterns_.size(); ++k) {
-    if (!pattern_filters_.may_match(k, text, scratch.filter_scan)) continue;
+  pattern_filters_.scan(text, has_ascii_digit, scratch.filter_scan);
+  for (const std::size_t k : scratch.filter_scan.candidates) {
     const std::size_t i = patterns_[k];
     scratch.spans.clear();
     entities_[i].recognizer->find(text, scratch.spans);
@@ -241,7 +241,8 @@ void EntityExtractor::extract(std::string_view text, std::span<std::string> out)
     }
     if (!spans.empty()) join_distinct(text, spans, out[i], scratch.seen);
   }
-  if (!patterns_.empty()) find_patterns(text, out);
+  // The digit runs, when the builtins needed them, tell whether the text has a digit at all.
+  if (!patterns_.empty()) find_patterns(text, !needs_digit_runs_ || !runs.empty(), out);
 }
 
 }  // namespace sluice::nodes::ner

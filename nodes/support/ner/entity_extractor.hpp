@@ -91,8 +91,9 @@ class EntityExtractor {
   };
 
   EntityExtractor() = default;
-  /// Runs the user patterns whose filter passes; `out` as in extract().
-  void find_patterns(std::string_view text, std::span<std::string> out) const;
+  /// Runs the user patterns whose filter passes; `out` as in extract(). `has_ascii_digit`: see
+  /// MatchFilterSet::scan.
+  void find_patterns(std::string_view text, bool has_ascii_digit, std::span<std::string> out) const;
 
   std::vector<Entity> entities_;
   std::vector<std::size_t> builtins_;  ///< indexes of the builtin entities

@@ -979,6 +979,22 @@ bool MatchFilter::may_match(std::string_view text) const noexcept {
                      [present](std::uint32_t term) { return (present & term) == term; });
 }
 
+bool MatchFilter::needs_ascii_digit() const noexcept {
+  ByteSet digits;
+  digits.insert_range('0', '9');
+  std::uint32_t digit_grams = 0;
+  for (std::size_t g = 0; g < grams.size(); ++g) {
+    const auto& bytes = grams[g].bytes;
+    if (std::any_of(bytes.begin(), bytes.end(),
+                    [&digits](const ByteSet& set) { return set.is_subset_of(digits); })) {
+      digit_grams |= std::uint32_t{1} << g;
+    }
+  }
+  return !terms.empty() && std::all_of(terms.begin(), terms.end(), [digit_grams](std::uint32_t t) {
+    return (t & digit_grams) != 0;
+  });
+}
+
 std::optional<MatchFilter> read_match_filter(std::string_view pattern, bool caseless,
                                              bool unicode_classes) {
   const std::optional<Part> part = PatternReader(pattern, caseless, unicode_classes).read();
@@ -996,12 +1012,14 @@ std::optional<MatchFilter> read_match_filter(std::string_view pattern, bool case
     std::sort(used.begin(), used.end());
     used.erase(std::unique(used.begin(), used.end()), used.end());
     if (used.size() <= MatchFilter::kMaxGrams) {
+      std::stable_sort(used.begin(), used.end(), [&](std::size_t a, std::size_t b) {
+        return gram_chance(builder.grams[a]) < gram_chance(builder.grams[b]);
+      });
       for (const std::size_t g : used) filter.grams.push_back(Gram{builder.grams[g]});
       for (const Term& t : terms) {
         std::uint32_t bits = 0;
         for (const std::size_t g : t) {
-          bits |= std::uint32_t{1}
-                  << (std::lower_bound(used.begin(), used.end(), g) - used.begin());
+          bits |= std::uint32_t{1} << (std::find(used.begin(), used.end(), g) - used.begin());
         }
         filter.terms.push_back(bits);
       }

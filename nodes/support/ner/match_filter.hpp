@@ -75,7 +75,7 @@ struct Gram {
 /// What every text holding a match contains (see the file comment).
 struct MatchFilter {
   static constexpr std::size_t kMaxGrams = 32;
-  /// At most kMaxGrams distinct grams.
+  /// At most kMaxGrams distinct grams, the rarest in typical text first (a rough estimate).
   std::vector<Gram> grams;
   /// The OR of ANDs: bit g of a term stands for grams[g]. No terms: no condition on the bytes.
   std::vector<std::uint32_t> terms;
@@ -85,6 +85,10 @@ struct MatchFilter {
   /// False when the filter rules out a match in `text`: the reference evaluation, one scan of
   /// the text per gram (EntityExtractor evaluates many filters in one pass instead).
   bool may_match(std::string_view text) const noexcept;
+
+  /// True when the filter has terms and each needs a byte '0'-'9' (a gram with such a set):
+  /// then a text without ASCII digits has no match.
+  bool needs_ascii_digit() const noexcept;
 };
 
 /// The grams of `pattern` (PCRE2 syntax, compiled in UTF mode with the given options): see the

@@ -1,6 +1,7 @@
 #include "support/ner/match_filter_set.hpp"
 
 #include <algorithm>
+#include <bit>
 
 namespace sluice::nodes::ner {
 
@@ -41,6 +42,8 @@ void MatchFilterSet::add(const MatchFilter& filter) {
     bit_of_gram.push_back(std::uint64_t{1} << (it - table.grams.begin()));
   }
   entry.table = t;
+  entry.needs_digit = filter.needs_ascii_digit();
+  all_grams_need_digits_ = all_grams_need_digits_ && entry.needs_digit;
   entry.common = ~std::uint64_t{0};
   for (const std::uint32_t term : filter.terms) {
     std::uint64_t bits = 0;
@@ -49,16 +52,21 @@ void MatchFilterSet::add(const MatchFilter& filter) {
     }
     entry.terms.push_back(bits);
     entry.common &= bits;
+    // grams[] come rarest first: the term's lowest gram index.
+    const auto rarest = static_cast<std::size_t>(std::countr_zero(term));
+    entry.gate |= bit_of_gram[rarest];
   }
   filters_.push_back(std::move(entry));
 }
 
-void MatchFilterSet::scan(std::string_view text, Scan& scan) const {
+void MatchFilterSet::scan(std::string_view text, bool has_ascii_digit, Scan& scan) const {
   static_assert(Gram::kMaxLength == 3, "scan() follows grams of up to three bytes");
   const auto* p = reinterpret_cast<const unsigned char*>(text.data());
   const std::size_t n = text.size();
-  scan.found.resize(tables_.size());
-  for (std::size_t t = 0; t < tables_.size(); ++t) {
+  scan.found.assign(tables_.size(), 0);
+  scan.candidates.clear();
+  const bool look_for_grams = has_ascii_digit || !all_grams_need_digits_;
+  for (std::size_t t = 0; t < tables_.size() && look_for_grams; ++t) {
     const auto& masks = tables_[t].masks;
     // One table look-up per byte: `one` holds the grams whose first byte matched the previous
     // byte, `two` those whose first two bytes matched the two previous bytes. (Indexing the
@@ -76,6 +84,10 @@ void MatchFilterSet::scan(std::string_view text, Scan& scan) const {
     }
     const auto& end = masks[kPastEnd];
     scan.found[t] = found | (two & end[2]) | (one & end[1] & end[2]);
+  }
+  for (std::size_t f = 0; f < filters_.size(); ++f) {
+    if (!has_ascii_digit && filters_[f].needs_digit) continue;
+    if (may_match(f, text, scan)) scan.candidates.push_back(f);
   }
 }
 
