@@ -22,7 +22,7 @@ constexpr char32_t kLongS = 0x17F;        // caseless partner of s
 /// A byte-set string: byte i of the string is in Bytes[i].
 using Bytes = std::vector<ByteSet>;
 
-// ---- How rare a gram is ------------------------------------------------------------------------
+// ---- How rare a gram is ----
 // Rough share of each byte value in chat text. Used only to prefer rare grams (fewer texts pass
 // the filter): it affects speed, never which texts may match.
 double byte_share(unsigned b) {
@@ -70,8 +70,7 @@ bool implies(const Bytes& a, const Bytes& b) {
 // A gram this likely in any text is not worth a filter bit.
 constexpr double kUselessChance = 0.9;
 
-// ---- Conditions on the text: grams combined with AND and OR
-// --------------------------------------
+// ---- Conditions on the text: grams combined with AND and OR ----
 struct Cond {
   enum class Kind : std::uint8_t { always, gram, all, any };
   Kind kind = Kind::always;
@@ -113,7 +112,7 @@ Cond any_of(std::vector<Cond> parts) {
   return combine(Cond::Kind::any, std::move(parts));
 }
 
-// ---- Byte-set strings ---------------------------------------------------------------------------
+// ---- Byte-set strings ----
 Bytes utf8_bytes(char32_t cp) {
   unsigned char buffer[4];
   std::size_t n = 0;
@@ -227,7 +226,7 @@ Cond windows_of(const Bytes& s) {
   return all_of(std::move(parts));
 }
 
-// ---- Parts of a pattern -------------------------------------------------------------------------
+// ---- Parts of a pattern ----
 // What the strings a part of the pattern can match have in common: either the strings themselves
 // (few and short), or the strings every match starts and ends with (up to kGramLength bytes; an
 // empty one means "unknown") and a condition every text holding a match satisfies.
@@ -364,7 +363,7 @@ Part repeat(const Part& part, std::size_t min, std::size_t max) {
   return concat(out, unknown());
 }
 
-// ---- The pattern reader -------------------------------------------------------------------------
+// ---- The pattern reader ----
 bool is_ascii_letter(char32_t c) {
   return (c | 0x20) >= 'a' && (c | 0x20) <= 'z';
 }
@@ -823,7 +822,7 @@ class PatternReader {
   bool unicode_;
 };
 
-// ---- From a condition to the OR of ANDs ---------------------------------------------------------
+// ---- From a condition to the OR of ANDs ----
 using Term = std::vector<std::size_t>;  // sorted indexes into DnfBuilder::grams
 
 class DnfBuilder {
