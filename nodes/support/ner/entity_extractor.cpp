@@ -179,14 +179,19 @@ Result<std::shared_ptr<const EntityExtractor>> EntityExtractor::create(
   return std::shared_ptr<const EntityExtractor>(std::move(extractor));
 }
 
-void EntityExtractor::find_patterns(std::string_view text, bool has_ascii_digit,
+void EntityExtractor::find_patterns(std::string_view text, std::span<const Span> runs,
                                     std::span<std::string> out) const {
   Scratch& scratch = thread_scratch();
-  pattern_filters_.scan(text, has_ascii_digit, scratch.filter_scan);
+  pattern_filters_.scan(text, !needs_digit_runs_ || !runs.empty(), scratch.filter_scan);
   for (const std::size_t k : scratch.filter_scan.candidates) {
     const std::size_t i = patterns_[k];
     scratch.spans.clear();
-    entities_[i].recognizer->find(text, scratch.spans);
+    const auto& recognizer = static_cast<const RegexRecognizer&>(*entities_[i].recognizer);
+    if (needs_digit_runs_) {
+      recognizer.find(text, runs, scratch.spans);
+    } else {
+      recognizer.find(text, scratch.spans);
+    }
     if (!scratch.spans.empty()) join_distinct(text, scratch.spans, out[i], scratch.seen);
   }
 }
@@ -241,8 +246,7 @@ void EntityExtractor::extract(std::string_view text, std::span<std::string> out)
     }
     if (!spans.empty()) join_distinct(text, spans, out[i], scratch.seen);
   }
-  // The digit runs, when the builtins needed them, tell whether the text has a digit at all.
-  if (!patterns_.empty()) find_patterns(text, !needs_digit_runs_ || !runs.empty(), out);
+  if (!patterns_.empty()) find_patterns(text, runs, out);
 }
 
 }  // namespace sluice::nodes::ner

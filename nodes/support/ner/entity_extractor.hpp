@@ -91,9 +91,11 @@ class EntityExtractor {
   };
 
   EntityExtractor() = default;
-  /// Runs the user patterns whose filter passes; `out` as in extract(). `has_ascii_digit`: see
-  /// MatchFilterSet::scan.
-  void find_patterns(std::string_view text, bool has_ascii_digit, std::span<std::string> out) const;
+  /// Runs the user patterns whose filter passes; `out` as in extract(). `runs`: the digit runs
+  /// of `text` when needs_digit_runs_ (they tell whether the text has a digit at all, and where
+  /// the last one is), else empty.
+  void find_patterns(std::string_view text, std::span<const Span> runs,
+                     std::span<std::string> out) const;
 
   std::vector<Entity> entities_;
   std::vector<std::size_t> builtins_;  ///< indexes of the builtin entities

@@ -65,14 +65,28 @@ Result<std::unique_ptr<RegexRecognizer>> RegexRecognizer::create(std::string_vie
 
   std::unique_ptr<RegexRecognizer> recognizer(new RegexRecognizer(std::move(regex).value()));
   recognizer->filter_ = std::move(*filter);
+  recognizer->needs_digit_ = recognizer->filter_.needs_ascii_digit();
   return recognizer;
 }
 
 void RegexRecognizer::find(std::string_view text, std::vector<Span>& out) const {
+  find_before(text, text.size(), out);
+}
+
+void RegexRecognizer::find(std::string_view text, std::span<const Span> digit_runs,
+                           std::vector<Span>& out) const {
+  // Every match consumes a digit (needs_digit_), and PCRE2 consumes nothing before the offset
+  // it searches from: no match starts at or after the end of the last digit run.
+  if (!needs_digit_) return find_before(text, text.size(), out);
+  if (!digit_runs.empty()) find_before(text, digit_runs.back().end, out);
+}
+
+void RegexRecognizer::find_before(std::string_view text, std::size_t search_end,
+                                  std::vector<Span>& out) const {
   if (text.size() < filter_.min_length) return;
   std::size_t start = 0;
   RegexMatch match;
-  while (start < text.size() && regex_.next_match(text, start, match)) {
+  while (start < search_end && regex_.next_match(text, start, match)) {
     if (match.end > match.begin) {
       out.push_back({match.begin, match.end});
       start = match.end;

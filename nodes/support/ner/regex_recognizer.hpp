@@ -13,6 +13,7 @@
 /// instead (the first byte of every match and a required byte, each as a one-byte gram).
 
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -44,6 +45,11 @@ class RegexRecognizer final : public Recognizer {
   /// See Recognizer::find.
   void find(std::string_view text, std::vector<Span>& out) const override;
 
+  /// Same as find(), given every maximal run of ASCII digits in `text`, in order (as the digit
+  /// recognizers get them). When the filter says every match holds an ASCII digit, no search
+  /// starts after the last digit: the failing search for a second match is mostly saved.
+  void find(std::string_view text, std::span<const Span> digit_runs, std::vector<Span>& out) const;
+
   /// What every match satisfies; for prefiltering many patterns at once.
   const MatchFilter& filter() const noexcept { return filter_; }
 
@@ -54,9 +60,12 @@ class RegexRecognizer final : public Recognizer {
 
  private:
   explicit RegexRecognizer(Regex regex) : regex_(std::move(regex)) {}
+  /// The matches that start before `search_end`.
+  void find_before(std::string_view text, std::size_t search_end, std::vector<Span>& out) const;
 
   Regex regex_;
   MatchFilter filter_;
+  bool needs_digit_ = false;  ///< filter_.needs_ascii_digit()
 };
 
 }  // namespace sluice::nodes::ner
