@@ -188,6 +188,24 @@ TEST_CASE("extractor: user patterns find exactly what PCRE2 finds (heavy profile
   CHECK(found > 1000);  // many texts do hold matches
 }
 
+TEST_CASE("extractor: patterns that need a digit search up to the last one") {
+  // With a digit builtin configured, the extractor knows the digit runs: patterns whose every
+  // match holds a digit are not searched after the last one, and not at all without digits.
+  ExtractorConfig config;
+  config.entities = {builtin("tickets", BuiltinEntity::tickets), pattern("triple", R"(\d{3})"),
+                     pattern("tail", R"(\d[a-z]+\b)"), pattern("word", R"(\bno\b)")};
+  const auto extractor = make(config);
+  auto out = extract(*extractor, "1234567");
+  CHECK(out[1] == "123;456");
+  out = extract(*extractor, "12 345678 9xyz no");
+  CHECK(out[1] == "345;678");
+  CHECK(out[2] == "9xyz");
+  CHECK(out[3] == "no");
+  out = extract(*extractor, "no digits here, no");
+  CHECK(out[1].empty());
+  CHECK(out[3] == "no");
+}
+
 TEST_CASE("extractor: invalid UTF-8 gives no entities and is counted") {
   const auto extractor = make(all_builtins());
   std::vector<std::string> out(extractor->entity_count(), "stale");
