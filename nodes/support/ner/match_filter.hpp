@@ -5,10 +5,11 @@
 ///
 /// The facts are grams, runs of 1-3 byte sets such as [0-9][.][0-9], "ACC" or [#][0-9][0-9],
 /// combined as an OR of ANDs: a text may hold a match only when, for some term, it contains every
-/// gram of that term. For example
-///   (?:#|\bORD-?)\d{8,10}\b                       {#[0-9][0-9]}  or  {ORD}
-///   \b\d{5}-\d{4}\b                               {[0-9][0-9][0-9] and [0-9]-[0-9]}
-///   [$£€] ?\d{1,3}...|\b\d{1,3}...[.,]\d{2} ?€     {$[ 0-9]} or {£} or {€} or ...
+/// gram of that term ([0-9] written d). For example
+///   (?:#|\bORD-?)\d{8,10}\b          {#dd and ddd} or {ORD and ddd} or {RD- and ddd}
+///   \b\d{5}-\d{4}\b                  {dd- and ddd}
+///   \b(?:(?:25[0-5]|...)\.){3}...    {d.d}
+///   [$£€] ?\d{1,3}...|...\d{2} ?€    {$d} or {$ d} or {£d} or {€ and [,.]dd} or ...
 ///
 /// read_match_filter parses the pattern into the set of byte strings its matches can consume, and
 /// summarises each part either as its few possible byte-set strings or, when there are too many
