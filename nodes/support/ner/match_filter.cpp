@@ -105,8 +105,43 @@ Cond combine(Cond::Kind kind, std::vector<Cond> parts) {
   return out;
 }
 
+// Rough chance that a text satisfies `cond` (as gram_chance).
+double cond_chance(const Cond& cond) {
+  double chance = cond.kind == Cond::Kind::any ? 0 : 1;
+  switch (cond.kind) {
+    case Cond::Kind::always:
+      break;
+    case Cond::Kind::gram:
+      chance = gram_chance(cond.gram);
+      break;
+    case Cond::Kind::all:
+      for (const Cond& part : cond.parts) chance *= cond_chance(part);
+      break;
+    case Cond::Kind::any:
+      for (const Cond& part : cond.parts) chance += cond_chance(part);
+      break;
+  }
+  return std::min(chance, 1.0);
+}
+
 Cond all_of(std::vector<Cond> parts) {
-  return combine(Cond::Kind::all, std::move(parts));
+  // A long pattern ANDs a condition per character: keeping only the rarest bounds the work
+  // (dropping a condition only lets more texts through).
+  constexpr std::size_t kMaxConjuncts = 24;
+  Cond out = combine(Cond::Kind::all, std::move(parts));
+  if (out.kind == Cond::Kind::all && out.parts.size() > kMaxConjuncts) {
+    std::vector<std::pair<double, std::size_t>> ranked;
+    for (std::size_t i = 0; i < out.parts.size(); ++i) {
+      ranked.emplace_back(cond_chance(out.parts[i]), i);
+    }
+    std::sort(ranked.begin(), ranked.end());
+    std::vector<Cond> kept;
+    for (std::size_t k = 0; k < kMaxConjuncts; ++k) {
+      kept.push_back(std::move(out.parts[ranked[k].second]));
+    }
+    out.parts = std::move(kept);
+  }
+  return out;
 }
 Cond any_of(std::vector<Cond> parts) {
   return combine(Cond::Kind::any, std::move(parts));

@@ -256,6 +256,17 @@ TEST_CASE("match filter: the OR of ANDs") {
   CHECK(many.grams.size() <= MatchFilter::kMaxGrams);
 }
 
+TEST_CASE("match filter: long patterns keep a bounded filter") {
+  // One condition per character would make the OR of ANDs grow with the pattern.
+  std::string long_literal;
+  for (int i = 0; i < 400; ++i) long_literal += static_cast<char>('a' + i % 26);
+  long_literal += "#1";
+  const MatchFilter filter = filter_of({long_literal.c_str()});
+  CHECK(filter.grams.size() <= MatchFilter::kMaxGrams);
+  CHECK(filter.may_match(long_literal));
+  CHECK_FALSE(filter.may_match(long_literal.substr(0, 390)));
+}
+
 TEST_CASE("match filter: syntax the analysis does not follow") {
   for (const char* pattern :
        {R"(\Qa.b\E)", "(?x) a b", R"((a)\1)", R"((?<n>a)\k<n>)", "(?R)?x", "(?(1)a|b)", "(*UTF)x",
