@@ -1,11 +1,13 @@
 // ner_extract: EntityExtractor::extract over the text column (the node's parallel step, here on one
 // thread) with the standard entities and with the heavy profile (cards and 10 user patterns), each
-// entity on its own, and the node between an in-memory source and a null sink.
+// entity on its own, the heavy profile's pattern prefilter alone, and the node between an
+// in-memory source and a null sink.
 
 #include "ner_extract_bench.hpp"
 
 #include <benchmark/benchmark.h>
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -13,6 +15,8 @@
 #include "support/bench_data.hpp"
 #include "support/bench_nodes.hpp"
 #include "support/ner/entity_extractor.hpp"
+#include "support/ner/match_filter_set.hpp"
+#include "support/ner/regex_recognizer.hpp"
 #include "support/ner/text_scan.hpp"
 
 namespace sluice::bench {
@@ -67,6 +71,48 @@ void digit_runs(benchmark::State& state) {
   state.counters["runs/row"] = static_cast<double>(found) / static_cast<double>(parsed.rows);
 }
 
+// The user patterns' prefilter alone, over every row's text: the filter set's one pass (a table
+// look-up per byte for all patterns), or each pattern's own MatchFilter (a scan per gram), the
+// reference the set must agree with. candidates/row: patterns left for PCRE2 per text.
+void pattern_filters(benchmark::State& state, bool one_pass) {
+  const ParsedExport& parsed = parsed_export();
+  std::vector<std::unique_ptr<nodes::ner::RegexRecognizer>> patterns;
+  nodes::ner::MatchFilterSet set;
+  for (const nodes::ner::EntityDefinition& entity : ner_config(NerProfile::heavy).entities) {
+    if (entity.builtin) continue;
+    nodes::ner::RegexRecognizer::Options options;
+    options.caseless = entity.caseless;
+    options.unicode = entity.unicode;
+    auto pattern = nodes::ner::RegexRecognizer::create(entity.pattern, options);
+    if (!pattern.ok()) {
+      state.SkipWithError(pattern.status().message().c_str());
+      return;
+    }
+    set.add((*pattern)->filter());
+    patterns.push_back(std::move(pattern).value());
+  }
+  nodes::ner::MatchFilterSet::Scan scan;
+  std::uint64_t candidates = 0;
+  for (auto _ : state) {
+    candidates = 0;
+    for (const RowBatch& batch : parsed.batches) {
+      for (std::size_t r = 0; r < batch.size(); ++r) {
+        const std::string_view text = batch.field(r, parsed.text_column);
+        if (one_pass) {
+          set.scan(text, scan);
+          candidates += scan.candidates.size();
+        } else {
+          for (const auto& pattern : patterns) candidates += pattern->may_match(text);
+        }
+      }
+    }
+    benchmark::DoNotOptimize(candidates);
+  }
+  report_rates(state, export_bytes(), static_cast<std::int64_t>(parsed.rows));
+  state.counters["candidates/row"] =
+      static_cast<double>(candidates) / static_cast<double>(parsed.rows);
+}
+
 void ner_isolated(benchmark::State& state, NerProfile profile) {
   extract_all(state, ner_config(profile));
 }
@@ -96,12 +142,18 @@ void register_entity_benchmarks() {
   }
 }
 
-BENCHMARK(digit_runs)->Name("ner_extract/digit_runs")->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(ner_isolated, standard, NerProfile::standard)
     ->Name("ner_extract/isolated/standard")
     ->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(ner_isolated, heavy, NerProfile::heavy)
     ->Name("ner_extract/isolated/heavy")
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK(digit_runs)->Name("ner_extract/digit_runs")->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(pattern_filters, set, true)
+    ->Name("ner_extract/pattern_filters/one_pass")
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(pattern_filters, each, false)
+    ->Name("ner_extract/pattern_filters/each_filter")
     ->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(ner_chain, standard, NerProfile::standard)
     ->Name("ner_extract/chain/standard")

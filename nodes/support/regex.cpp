@@ -24,6 +24,34 @@ pcre2_match_data* thread_match_data() {
   return holder.data;
 }
 
+Regex::Facts read_facts(const pcre2_code* code) {
+  Regex::Facts facts;
+  std::uint32_t min_length = 0;
+  pcre2_pattern_info(code, PCRE2_INFO_MINLENGTH, &min_length);
+  facts.min_length = min_length;
+  std::uint32_t type = 0;
+  std::uint32_t unit = 0;
+  pcre2_pattern_info(code, PCRE2_INFO_FIRSTCODETYPE, &type);
+  if (type == 1) {
+    pcre2_pattern_info(code, PCRE2_INFO_FIRSTCODEUNIT, &unit);
+    facts.first_code_unit = unit;
+  } else {
+    const std::uint8_t* bitmap = nullptr;
+    pcre2_pattern_info(code, PCRE2_INFO_FIRSTBITMAP, &bitmap);
+    if (bitmap != nullptr) {
+      std::array<std::uint8_t, 32> bytes;
+      std::memcpy(bytes.data(), bitmap, bytes.size());
+      facts.first_bytes = bytes;
+    }
+  }
+  pcre2_pattern_info(code, PCRE2_INFO_LASTCODETYPE, &type);
+  if (type == 1) {
+    pcre2_pattern_info(code, PCRE2_INFO_LASTCODEUNIT, &unit);
+    facts.required_code_unit = unit;
+  }
+  return facts;
+}
+
 std::string pcre2_message(int code) {
   PCRE2_UCHAR buffer[256];
   pcre2_get_error_message(code, buffer, sizeof buffer);
@@ -67,7 +95,8 @@ Result<Regex> Regex::compile(std::string_view pattern, Options options) {
                             " are supported");
   }
   const bool jit = pcre2_jit_compile(code, PCRE2_JIT_COMPLETE) == 0;
-  return Regex(std::move(holder), std::string(pattern), jit, options.utf);
+  const Facts facts = read_facts(code);
+  return Regex(std::move(holder), std::string(pattern), jit, options.utf, facts);
 }
 
 bool Regex::next_match(std::string_view subject, std::size_t start, RegexMatch& out) const {
@@ -76,7 +105,7 @@ bool Regex::next_match(std::string_view subject, std::size_t start, RegexMatch& 
   // The subject is validated once upstream (UTF-8 input); skipping the per-call check is what
   // makes repeated matching over one text linear.
   const int rc = jit_ ? pcre2_jit_match(code_->code, text, subject.size(), start,
-                                         PCRE2_NO_UTF_CHECK, data, nullptr)
+                                        PCRE2_NO_UTF_CHECK, data, nullptr)
                       : pcre2_match(code_->code, text, subject.size(), start, PCRE2_NO_UTF_CHECK,
                                     data, nullptr);
   if (rc == PCRE2_ERROR_NOMATCH) return false;

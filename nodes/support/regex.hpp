@@ -3,8 +3,11 @@
 /// number of threads. Match data lives in a thread_local scratch, so a Regex is immutable after
 /// construction and safe to share.
 
+#include <array>
 #include <cstddef>
+#include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -33,7 +36,8 @@ class Regex {
     /// \d, \w, \b and POSIX classes also match non-ASCII digits and letters (PCRE2_UCP). Off,
     /// they are ASCII-only, which is several times faster for id-like patterns such as \b\d{5}.
     bool unicode_classes = true;
-    bool utf = true;  ///< pattern and subject are UTF-8 (subject validity is not re-checked per match)
+    bool utf =
+        true;  ///< pattern and subject are UTF-8 (subject validity is not re-checked per match)
   };
 
   /// Compiles `pattern`. The error names the offset in the pattern and PCRE2's reason.
@@ -65,18 +69,34 @@ class Regex {
     return next_match(subject, 0, m);
   }
 
+  /// What PCRE2 learned about the pattern while compiling it: facts every match satisfies, for
+  /// callers that rule texts out before matching.
+  struct Facts {
+    /// Every match is at least this many characters (so at least this many bytes) long.
+    std::size_t min_length = 0;
+    /// Every match starts with this code unit (in its other case too when the pattern is
+    /// caseless there: PCRE2 does not say).
+    std::optional<std::uint32_t> first_code_unit;
+    /// Otherwise, when known: bit b of first_bytes[b / 8] is set when a match may start with b.
+    std::optional<std::array<std::uint8_t, 32>> first_bytes;
+    /// Every match contains this code unit (caseless as first_code_unit).
+    std::optional<std::uint32_t> required_code_unit;
+  };
+  const Facts& facts() const noexcept { return facts_; }
+
   const std::string& pattern() const noexcept { return pattern_; }
   bool jit() const noexcept { return jit_; }
 
  private:
   struct Code;
-  Regex(std::shared_ptr<const Code> code, std::string pattern, bool jit, bool utf)
-      : code_(std::move(code)), pattern_(std::move(pattern)), jit_(jit), utf_(utf) {}
+  Regex(std::shared_ptr<const Code> code, std::string pattern, bool jit, bool utf, Facts facts)
+      : code_(std::move(code)), pattern_(std::move(pattern)), jit_(jit), utf_(utf), facts_(facts) {}
 
   std::shared_ptr<const Code> code_;
   std::string pattern_;
   bool jit_ = false;
   bool utf_ = true;
+  Facts facts_;
 };
 
 }  // namespace sluice::nodes

@@ -74,6 +74,11 @@ void CardRecognizer::find(std::string_view text, std::vector<Span>& out) const {
 
 void CardRecognizer::find(std::string_view text, std::span<const Span> digit_runs,
                           std::vector<Span>& out) const {
+  // Most texts hold fewer digits than the shortest card: one pass over the runs rules them out.
+  std::size_t total_digits = 0;
+  for (const Span& run : digit_runs) total_digits += run.end - run.begin;
+  if (total_digits < kMinDigits) return;
+
   std::size_t done = 0;  // end of the last card: spans never overlap
   for (std::size_t i = 0; i < digit_runs.size(); ++i) {
     const std::size_t begin = digit_runs[i].begin;

@@ -1,6 +1,6 @@
 #include "support/ner/entity_extractor.hpp"
 
-#include <bit>
+#include <algorithm>
 #include <cstring>
 #include <set>
 #include <unordered_set>
@@ -14,13 +14,11 @@
 #include "support/ner/ticket_recognizer.hpp"
 #include "support/regex.hpp"
 
-
 namespace sluice::nodes::ner {
 
 namespace {
 
-constexpr std::size_t kPatternsPerTable = 32;  // two prefilter bits per pattern in a uint64_t
-constexpr std::size_t kLinearDedupe = 16;      // beyond this many matches, dedupe with a hash set
+constexpr std::size_t kLinearDedupe = 16;  // beyond this many matches, dedupe with a hash set
 
 struct BuiltinName {
   BuiltinEntity entity;
@@ -35,7 +33,7 @@ constexpr BuiltinName kBuiltinNames[] = {
 struct Scratch {
   std::vector<Span> runs;
   std::vector<Span> spans;
-  std::vector<std::uint64_t> pattern_bits;
+  MatchFilterSet::Scan filter_scan;
   std::unordered_set<std::string_view> seen;
 };
 
@@ -105,7 +103,6 @@ Result<std::shared_ptr<const EntityExtractor>> EntityExtractor::create(
   if (config.entities.empty()) return invalid_argument("no entities to extract");
   std::shared_ptr<EntityExtractor> extractor(new EntityExtractor());
   std::set<std::string, std::less<>> names;
-  std::size_t patterns = 0;
 
   for (std::size_t i = 0; i < config.entities.size(); ++i) {
     const EntityDefinition& definition = config.entities[i];
@@ -172,65 +169,30 @@ Result<std::shared_ptr<const EntityExtractor>> EntityExtractor::create(
       options.unicode = definition.unicode;
       auto r = RegexRecognizer::create(definition.pattern, options);
       if (!r.ok()) return entity_error(name, r.status());
-      const MatchFilter& filter = (*r)->filter();
       entity.kind = Kind::pattern;
-      entity.min_length = filter.min_length;
-      entity.group = patterns / kPatternsPerTable;
-      if (entity.group == extractor->pattern_filters_.size()) {
-        extractor->pattern_filters_.emplace_back();
-      }
-      auto& rows = extractor->pattern_filters_[entity.group].rows;
-      const unsigned bit = static_cast<unsigned>(2 * (patterns % kPatternsPerTable));
-      // A condition of length L sets its bit in rows 0..L-1 for its bytes, and in every row
-      // (past-the-end included) from L on.
-      const auto add_condition = [&rows](std::uint64_t mask, const std::vector<ByteSet>& gram) {
-        for (std::size_t row = 0; row < rows.size(); ++row) {
-          for (std::size_t b = 0; b <= PatternFilterTables::kPastEnd; ++b) {
-            const bool in =
-                row >= gram.size() || (b < PatternFilterTables::kPastEnd &&
-                                       gram[row].contains(static_cast<unsigned char>(b)));
-            if (in) rows[row][b] |= mask;
-          }
-        }
-      };
-      if (!filter.prefix.empty()) {
-        entity.prefix_bit = std::uint64_t{1} << bit;
-        add_condition(entity.prefix_bit, filter.prefix);
-      }
-      if (filter.required) {
-        entity.required_bit = std::uint64_t{1} << (bit + 1);
-        add_condition(entity.required_bit, {*filter.required});
-      }
-      ++patterns;
+      extractor->pattern_filters_.add((*r)->filter());
       entity.recognizer = std::move(r).value();
     }
+    (entity.kind == Kind::pattern ? extractor->patterns_ : extractor->builtins_).push_back(i);
     extractor->entities_.push_back(std::move(entity));
   }
   return std::shared_ptr<const EntityExtractor>(std::move(extractor));
 }
 
-// For each group of patterns, the filter conditions that hold somewhere in `text`.
-void EntityExtractor::compute_pattern_bits(std::string_view text,
-                                           std::vector<std::uint64_t>& bits) const {
-  constexpr std::size_t kEnd = PatternFilterTables::kPastEnd;
-  const auto& filters = pattern_filters_;
-  const auto* p = reinterpret_cast<const unsigned char*>(text.data());
-  const std::size_t n = text.size();
-  bits.assign(filters.size(), 0);
-  for (std::size_t g = 0; g < filters.size(); ++g) {
-    const auto& [r0, r1, r2] = filters[g].rows;
-    std::uint64_t a = 0;
-    std::uint64_t b = 0;
-    std::size_t i = 0;
-    // Two accumulators keep the OR chains short.
-    for (; i + 3 < n; i += 2) {
-      a |= r0[p[i]] & r1[p[i + 1]] & r2[p[i + 2]];
-      b |= r0[p[i + 1]] & r1[p[i + 2]] & r2[p[i + 3]];
+void EntityExtractor::find_patterns(std::string_view text, std::span<const Span> runs,
+                                    std::span<std::string> out) const {
+  Scratch& scratch = thread_scratch();
+  pattern_filters_.scan(text, !needs_digit_runs_ || !runs.empty(), scratch.filter_scan);
+  for (const std::size_t k : scratch.filter_scan.candidates) {
+    const std::size_t i = patterns_[k];
+    scratch.spans.clear();
+    const auto& recognizer = static_cast<const RegexRecognizer&>(*entities_[i].recognizer);
+    if (needs_digit_runs_) {
+      recognizer.find(text, runs, scratch.spans);
+    } else {
+      recognizer.find(text, scratch.spans);
     }
-    for (; i < n; ++i) {
-      a |= r0[p[i]] & r1[i + 1 < n ? p[i + 1] : kEnd] & r2[i + 2 < n ? p[i + 2] : kEnd];
-    }
-    bits[g] = a | b;
+    if (!scratch.spans.empty()) join_distinct(text, scratch.spans, out[i], scratch.seen);
   }
 }
 
@@ -251,9 +213,8 @@ void EntityExtractor::extract(std::string_view text, std::span<std::string> out,
   scratch.runs.clear();
   if (needs_digit_runs_) collect_digit_runs(text, scratch.runs);
   const std::span<const Span> runs(scratch.runs);
-  bool pattern_bits_ready = false;
 
-  for (std::size_t i = 0; i < entities_.size(); ++i) {
+  for (const std::size_t i : builtins_) {
     const Entity& entity = entities_[i];
     std::vector<Span>& spans = scratch.spans;
     spans.clear();
@@ -280,20 +241,12 @@ void EntityExtractor::extract(std::string_view text, std::span<std::string> out,
       case Kind::emails:
         entity.recognizer->find(text, spans);
         break;
-      case Kind::pattern: {
-        if (text.size() < entity.min_length) break;
-        if (!pattern_bits_ready) {
-          compute_pattern_bits(text, scratch.pattern_bits);
-          pattern_bits_ready = true;
-        }
-        const std::uint64_t bits = scratch.pattern_bits[entity.group];
-        const std::uint64_t need = entity.prefix_bit | entity.required_bit;
-        if ((bits & need) == need) entity.recognizer->find(text, spans);
-        break;
-      }
+      case Kind::pattern:
+        break;  // in find_patterns
     }
     if (!spans.empty()) join_distinct(text, spans, out[i], scratch.seen);
   }
+  if (!patterns_.empty()) find_patterns(text, runs, out);
 }
 
 }  // namespace sluice::nodes::ner

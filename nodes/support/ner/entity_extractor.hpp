@@ -5,8 +5,8 @@
 /// user-defined PCRE2 pattern. Entities are independent: spans of different entities may overlap
 /// ("TICKET-5551234567" is a ticket; it is never a phone). Per text the extractor validates UTF-8
 /// once, finds the ASCII digit runs once and shares them with the digit-driven recognizers (which
-/// are skipped for texts without digits), and tests every pattern's MatchFilter (up to three
-/// leading byte sets, a required byte) in one table-driven pass before calling PCRE2.
+/// are skipped for texts without digits), and tests the grams of every pattern's MatchFilter in
+/// one table-driven pass before calling PCRE2 only for the patterns whose filter passes.
 
 #include <array>
 #include <atomic>
@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "sluice/status.hpp"
+#include "support/ner/match_filter_set.hpp"
 #include "support/ner/recognizer.hpp"
 
 namespace sluice::nodes::ner {
@@ -96,28 +97,20 @@ class EntityExtractor {
     std::string name;
     Kind kind = Kind::pattern;
     std::unique_ptr<Recognizer> recognizer;
-    // Pattern prefilter: bits of pattern_filters_[group] that a text must set (0 = no condition).
-    std::size_t group = 0;
-    std::uint64_t prefix_bit = 0;
-    std::uint64_t required_bit = 0;
-    std::size_t min_length = 0;
-  };
-
-  /// Byte tables that test up to 32 patterns' MatchFilters in one pass: for a text position i,
-  /// bit b of rows[0][text[i]] & rows[1][text[i+1]] & rows[2][text[i+2]] is set when condition b
-  /// holds there (row kPastEnd stands for bytes past the end of the text).
-  struct PatternFilterTables {
-    static constexpr std::size_t kPastEnd = 256;
-    std::array<std::array<std::uint64_t, 257>, 3> rows{};
   };
 
   EntityExtractor() = default;
-  /// For each group of patterns, the filter conditions that hold somewhere in `text`.
-  void compute_pattern_bits(std::string_view text, std::vector<std::uint64_t>& bits) const;
+  /// Runs the user patterns whose filter passes; `out` as in extract(). `runs`: the digit runs
+  /// of `text` when needs_digit_runs_ (they tell whether the text has a digit at all, and where
+  /// the last one is), else empty.
+  void find_patterns(std::string_view text, std::span<const Span> runs,
+                     std::span<std::string> out) const;
 
   std::vector<Entity> entities_;
+  std::vector<std::size_t> builtins_;  ///< indexes of the builtin entities
+  std::vector<std::size_t> patterns_;  ///< indexes of the pattern entities, as in pattern_filters_
   bool needs_digit_runs_ = false;
-  std::vector<PatternFilterTables> pattern_filters_;  ///< one per group of 32 patterns
+  MatchFilterSet pattern_filters_;
   mutable std::atomic<std::uint64_t> invalid_utf8_texts_{0};
 };
 

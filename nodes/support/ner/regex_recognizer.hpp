@@ -8,59 +8,23 @@
 /// positive minimum length (only lookarounds, "(?=abc)", or \K at the very end) pass the check;
 /// their empty matches are never reported.
 ///
-/// Prefilter (MatchFilter): byte-level facts that every match satisfies, so a caller running many
-/// patterns over one text can rule most of them out in one table-driven pass (EntityExtractor
-/// does) instead of calling PCRE2:
-///   - prefix: the sets of the first 1-3 bytes of every match, read conservatively from the
-///     pattern's leading atoms (literals, escaped punctuation, \d, \w, simple classes, with their
-///     quantifiers; zero-width \b ^ skipped). Under caseless matching letters take both cases, and
-///     k/s also the lead bytes of their non-ASCII case partners (KELVIN SIGN, LONG S); an atom that
-///     can match a multi-byte character ends the prefix. When the pattern has a top-level '|',
-///     \Q, comments or an extended-mode option, or starts with a group, the prefix falls back to
-///     PCRE2's first code unit or start bitmap (one byte), or is empty.
-///   - required: PCRE2's required code unit (with its other ASCII case).
-///   - min_length: PCRE2's minimum subject length.
+/// Prefilter: filter() holds grams every text with a match contains (see MatchFilter), read from
+/// the pattern; when the pattern uses syntax that analysis does not follow, from PCRE2's own facts
+/// instead (the first byte of every match and a required byte, each as a one-byte gram).
 
-#include <array>
-#include <cstdint>
 #include <memory>
-#include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
 #include "sluice/status.hpp"
+#include "support/ner/match_filter.hpp"
 #include "support/ner/recognizer.hpp"
 #include "support/regex.hpp"
 
 namespace sluice::nodes::ner {
-
-/// A set of byte values.
-class ByteSet {
- public:
-  void insert(unsigned char byte) noexcept { bits_[byte >> 6] |= std::uint64_t{1} << (byte & 63); }
-  void insert_range(unsigned char first, unsigned char last) noexcept {
-    for (unsigned b = first; b <= last; ++b) insert(static_cast<unsigned char>(b));
-  }
-  bool contains(unsigned char byte) const noexcept {
-    return (bits_[byte >> 6] >> (byte & 63) & 1) != 0;
-  }
-  bool operator==(const ByteSet&) const = default;
-
- private:
-  std::array<std::uint64_t, 4> bits_{};
-};
-
-/// Facts every match satisfies (see the file comment).
-struct MatchFilter {
-  /// Byte k of every match is in prefix[k] (at most 3 entries; empty when nothing is known).
-  std::vector<ByteSet> prefix;
-  /// Every text with a match contains a byte of this set; nullopt when nothing is known.
-  std::optional<ByteSet> required;
-  /// Every text with a match has at least this many bytes.
-  std::size_t min_length = 0;
-};
 
 class RegexRecognizer final : public Recognizer {
  public:
@@ -81,19 +45,27 @@ class RegexRecognizer final : public Recognizer {
   /// See Recognizer::find.
   void find(std::string_view text, std::vector<Span>& out) const override;
 
+  /// Same as find(), given every maximal run of ASCII digits in `text`, in order (as the digit
+  /// recognizers get them). When the filter says every match holds an ASCII digit, no search
+  /// starts after the last digit: the failing search for a second match is mostly saved.
+  void find(std::string_view text, std::span<const Span> digit_runs, std::vector<Span>& out) const;
+
   /// What every match satisfies; for prefiltering many patterns at once.
   const MatchFilter& filter() const noexcept { return filter_; }
 
-  /// False when filter() rules out a match in `text` (one pass over the text; no PCRE2 call).
-  bool may_match(std::string_view text) const noexcept;
+  /// False when filter() rules out a match in `text` (no PCRE2 call).
+  bool may_match(std::string_view text) const noexcept { return filter_.may_match(text); }
 
   const std::string& pattern() const noexcept { return regex_.pattern(); }
 
  private:
   explicit RegexRecognizer(Regex regex) : regex_(std::move(regex)) {}
+  /// The matches that start before `search_end`.
+  void find_before(std::string_view text, std::size_t search_end, std::vector<Span>& out) const;
 
   Regex regex_;
   MatchFilter filter_;
+  bool needs_digit_ = false;  ///< filter_.needs_ascii_digit()
 };
 
 }  // namespace sluice::nodes::ner

@@ -2,6 +2,7 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <thread>
@@ -11,6 +12,8 @@
 #include "support/ner/phone_recognizer.hpp"
 #include "support/ner/recognizer.hpp"
 #include "support/ner/ticket_recognizer.hpp"
+#include "support/ner_pattern_samples.hpp"
+#include "support/regex.hpp"
 
 namespace {
 
@@ -137,6 +140,70 @@ TEST_CASE("extractor: user-defined patterns, caseless, many patterns") {
   // A required byte missing from the text: nothing, and no false negatives when present.
   CHECK(extract(*extractor, "ORD 123456")[0].empty());
   CHECK(extract(*extractor, "x ORD-000001")[0] == "ORD-000001");
+}
+
+TEST_CASE("extractor: user patterns find exactly what PCRE2 finds (heavy profile)") {
+  // The prefilter may only skip PCRE2 where it finds nothing: compare every pattern's output with
+  // a plain PCRE2 search, on random texts and on texts holding matches. A builtin that needs the
+  // digit runs is configured too, so that digit-free texts take their shortcut.
+  ExtractorConfig config;
+  config.entities = {builtin("tickets", BuiltinEntity::tickets)};
+  std::vector<sluice::nodes::Regex> regexes;
+  for (const auto& sample : sluice::testing::kHeavyPatterns) {
+    config.entities.push_back(
+        pattern("p" + std::to_string(regexes.size()), sample.text, sample.caseless));
+    sluice::nodes::Regex::Options options;
+    options.caseless = sample.caseless;
+    options.unicode_classes = false;
+    auto regex = sluice::nodes::Regex::compile(sample.text, options);
+    REQUIRE(regex.ok());
+    regexes.push_back(std::move(regex).value());
+  }
+  const auto extractor = make(config);
+
+  std::vector<std::string> texts = sluice::testing::matching_texts(11);
+  sluice::testing::TextGenerator generator(99);
+  for (int i = 0; i < 3000; ++i) texts.push_back(generator.next());
+  std::size_t found = 0;
+  for (const std::string& text : texts) {
+    const auto out = extract(*extractor, text);
+    for (std::size_t p = 0; p < regexes.size(); ++p) {
+      std::vector<std::string> distinct;
+      regexes[p].for_each_match(text, [&](const sluice::nodes::RegexMatch& m) {
+        const std::string match = text.substr(m.begin, m.end - m.begin);
+        if (!match.empty() &&
+            std::find(distinct.begin(), distinct.end(), match) == distinct.end()) {
+          distinct.push_back(match);
+        }
+        return true;
+      });
+      std::string expected;
+      for (const std::string& match : distinct) expected += (expected.empty() ? "" : ";") + match;
+      CAPTURE(text);
+      CAPTURE(p);
+      CHECK(out[1 + p] == expected);
+      found += !expected.empty();
+    }
+  }
+  CHECK(found > 1000);  // many texts do hold matches
+}
+
+TEST_CASE("extractor: patterns that need a digit search up to the last one") {
+  // With a digit builtin configured, the extractor knows the digit runs: patterns whose every
+  // match holds a digit are not searched after the last one, and not at all without digits.
+  ExtractorConfig config;
+  config.entities = {builtin("tickets", BuiltinEntity::tickets), pattern("triple", R"(\d{3})"),
+                     pattern("tail", R"(\d[a-z]+\b)"), pattern("word", R"(\bno\b)")};
+  const auto extractor = make(config);
+  auto out = extract(*extractor, "1234567");
+  CHECK(out[1] == "123;456");
+  out = extract(*extractor, "12 345678 9xyz no");
+  CHECK(out[1] == "345;678");
+  CHECK(out[2] == "9xyz");
+  CHECK(out[3] == "no");
+  out = extract(*extractor, "no digits here, no");
+  CHECK(out[1].empty());
+  CHECK(out[3] == "no");
 }
 
 TEST_CASE("extractor: invalid UTF-8 gives no entities and is counted") {

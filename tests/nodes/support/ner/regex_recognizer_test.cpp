@@ -80,77 +80,27 @@ TEST_CASE("regex: patterns that can match the empty string are rejected") {
   CHECK(found(*make(R"(ab\K)"), "abab").empty());
 }
 
-TEST_CASE("regex: match filter read from the pattern") {
-  using sluice::nodes::ner::ByteSet;
-  const auto prefix_of = [](std::string_view pattern, bool caseless = false) {
-    return make(pattern, caseless)->filter().prefix;
-  };
-  const auto set_of = [](std::string_view bytes) {
-    ByteSet set;
-    for (const char c : bytes) set.insert(static_cast<unsigned char>(c));
-    return set;
-  };
+TEST_CASE("regex: match filter read from the pattern, or from PCRE2's facts") {
+  // Read from the pattern (see match_filter_test.cpp): grams every match contains.
+  const auto order = make(R"(\bORD-\d{6,}\b)");
+  CHECK(order->filter().min_length == 10);
+  CHECK_FALSE(order->filter().terms.empty());
+  CHECK_FALSE(order->may_match("ORDER 123456"));
+  CHECK_FALSE(order->may_match("ORD-12345"));
+  CHECK(order->may_match("x ORD-123456"));
 
-  // Case-sensitive literals: exact bytes, up to three.
-  auto prefix = prefix_of(R"(\bORD-\d{6,}\b)");
-  REQUIRE(prefix.size() == 3);
-  CHECK(prefix[0] == set_of("O"));
-  CHECK(prefix[1] == set_of("R"));
-  CHECK(prefix[2] == set_of("D"));
-  const auto literal = make(R"(\bORD-\d{6,}\b)");
-  REQUIRE(literal->filter().required.has_value());
-  CHECK(literal->filter().required->contains('-'));
-  CHECK(literal->filter().min_length == 10);
-
-  // Caseless: both cases.
-  prefix = prefix_of(R"(ord-\d+)", true);
-  REQUIRE(prefix.size() == 3);
-  CHECK(prefix[0] == set_of("oO"));
-  CHECK(prefix[2] == set_of("dD"));
-
-  // Classes and counted repeats; \d ends the prefix (it may match a multi-byte digit).
-  prefix = prefix_of(R"(\b[A-Z]{2}\d{3,4}\b)");
-  REQUIRE(prefix.size() == 3);
-  CHECK(prefix[0].contains('Q'));
-  CHECK_FALSE(prefix[0].contains('q'));
-  CHECK(prefix[1] == prefix[0]);
-  CHECK(prefix[2].contains('7'));
-  CHECK(prefix[2].contains(0xD9));
-  prefix = prefix_of(R"(\d\d\d)");
-  CHECK(prefix.size() == 1);
-  prefix = prefix_of(R"(v\d+\.)");
-  REQUIRE(prefix.size() == 2);
-  CHECK(prefix[0] == set_of("v"));
-  prefix = prefix_of(R"(\#\-x)");
-  REQUIRE(prefix.size() == 3);
-  CHECK(prefix[0] == set_of("#"));
-  CHECK(prefix[1] == set_of("-"));
-
-  // Optional atoms stop the prefix; a plain '+' keeps one copy.
-  CHECK(prefix_of("ab?c").size() == 1);
-  CHECK(prefix_of("ab*c").size() == 1);
-  CHECK(prefix_of("ab{0,2}c").size() == 1);
-  CHECK(prefix_of("ab+c").size() == 2);
-  CHECK(prefix_of("a{2}bc").size() == 3);
-  CHECK(prefix_of("a{2,}bc").size() == 2);
-
-  // Caseless k and s also match KELVIN SIGN and LONG S: the prefix stops after them.
-  prefix = prefix_of("sku-", true);
-  REQUIRE(prefix.size() == 1);
-  CHECK(prefix[0].contains('S'));
-  CHECK(prefix[0].contains(0xC5));
-  CHECK(prefix_of("(?i)sku-").size() <= 1);
-  CHECK(prefix_of("x(?i)sku").size() == 1);
-
-  // No common prefix: top-level alternation, quoting, extended mode, leading group.
-  for (const char* pattern : {"ab|cd", R"(\Qab\E|x)", "(?x) a b c", "(?:ab)c"}) {
-    CAPTURE(std::string(pattern));
-    const auto p = prefix_of(pattern);
-    // Only PCRE2's own first-byte information may remain.
-    CHECK(p.size() <= 1);
-  }
-  CHECK(prefix_of("x(a|b)c").size() == 1);
-  CHECK(prefix_of("[|]ab").size() == 3);
+  // Syntax the analysis does not follow (a backreference): PCRE2's first byte and required byte.
+  const auto repeated = make(R"(x(\d)\1-)");
+  REQUIRE(repeated->filter().terms.size() == 1);
+  CHECK(repeated->filter().grams.size() == 2);
+  CHECK(repeated->may_match("x11-"));
+  CHECK_FALSE(repeated->may_match("y11-"));
+  CHECK_FALSE(repeated->may_match("x11"));
+  // PCRE2 does not say whether its first byte is caseless: both cases pass.
+  const auto caseless = make(R"(q(\d)\1)", true);
+  CHECK(caseless->may_match("Q11"));
+  CHECK(caseless->may_match("q11"));
+  CHECK_FALSE(caseless->may_match("x11"));
 }
 
 TEST_CASE("regex: may_match never rules out a text that has a match") {
