@@ -221,7 +221,9 @@ void EntityExtractor::extract(std::string_view text, std::span<std::string> out,
     switch (entity.kind) {
       // Every date, phone, ticket and card contains a digit: skip digit-free texts.
       case Kind::dates:
-        if (!runs.empty()) entity.recognizer->find(text, spans);
+        if (!runs.empty()) {
+          static_cast<const DateRecognizer&>(*entity.recognizer).find(text, runs, spans);
+        }
         break;
       case Kind::phones:
         if (!runs.empty()) {
