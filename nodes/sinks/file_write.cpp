@@ -1,10 +1,19 @@
 #include "sinks/file_write.hpp"
 
+#include <memory>
+
 #include "sluice/durable_file.hpp"
+#include "support/write_behind.hpp"
 
 namespace sluice::nodes {
 
 namespace {
+
+// Output chunks that may wait for the writer thread. Queued chunks are outside the engine's
+// in-flight budget, so this is the extra memory the writer thread may cost (about 1 MiB each);
+// two are enough to keep it busy, as write(2) into the page cache is far faster than the steps
+// that produce the chunks.
+constexpr std::size_t kQueuedChunks = 2;
 
 class FileWrite final : public Node {
  public:
@@ -17,18 +26,29 @@ class FileWrite final : public Node {
     auto file = DurableFile::create(options_.path);
     if (!file) return file.status();
     file_ = std::move(file).value();
+    // write(2) runs on a thread of its own so that the serial sink step only queues the chunk:
+    // copying output into the page cache is a large share of the serial work of a run.
+    writer_ = std::make_unique<WriteBehind>([this](std::string_view bytes) { file_.write(bytes); },
+                                            kQueuedChunks);
     return Status::success();
   }
 
   std::vector<Step> steps() override {
     SerialStep write;
-    write.process = [this](std::size_t, const Batch& in, Emitter&) {
-      file_.write(in.chunk().bytes);
-    };
+    write.process = [this](std::size_t, const Batch& in, Emitter&) { writer_->push(in.chunk()); };
     return {write};
   }
 
   Status commit() override {
+    try {
+      writer_->drain();
+    } catch (const Error& error) {
+      file_.discard();
+      return error.status();
+    } catch (const std::exception& error) {
+      file_.discard();
+      return Status(StatusCode::internal, "writing " + options_.path + ": " + error.what());
+    }
     const std::uint64_t size = file_.size();
     Status status = file_.commit();
     if (status.ok()) {
@@ -36,11 +56,15 @@ class FileWrite final : public Node {
     }
     return status;
   }
-  void abort() noexcept override { file_.discard(); }
+  void abort() noexcept override {
+    if (writer_) writer_->stop();
+    file_.discard();
+  }
 
  private:
   FileWriteOptions options_;
   DurableFile file_;
+  std::unique_ptr<WriteBehind> writer_;  ///< declared after file_: stopped before file_ closes
   RunContext* context_ = nullptr;
 };
 
