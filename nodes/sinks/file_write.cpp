@@ -9,11 +9,12 @@ namespace sluice::nodes {
 
 namespace {
 
-// Output chunks that may wait for the writer thread. Queued chunks are outside the engine's
-// in-flight budget, so this is the extra memory the writer thread may cost (about 1 MiB each);
-// two are enough to keep it busy, as write(2) into the page cache is far faster than the steps
-// that produce the chunks.
-constexpr std::size_t kQueuedChunks = 2;
+// Output bytes that may wait for the writer thread. Queued chunks are outside the engine's
+// in-flight budget, so this is the extra memory the writer thread may cost. A few chunks (about
+// 1 MiB each) keep it busy, as write(2) into the page cache is far faster than the steps that
+// produce them; counting bytes rather than chunks lets the small ones (a record that spanned two
+// input chunks) pass without taking a place.
+constexpr std::size_t kMaxQueuedBytes = 4 << 20;
 
 class FileWrite final : public Node {
  public:
@@ -29,7 +30,7 @@ class FileWrite final : public Node {
     // write(2) runs on a thread of its own so that the serial sink step only queues the chunk:
     // copying output into the page cache is a large share of the serial work of a run.
     writer_ = std::make_unique<WriteBehind>([this](std::string_view bytes) { file_.write(bytes); },
-                                            kQueuedChunks);
+                                            kMaxQueuedBytes);
     return Status::success();
   }
 

@@ -4,8 +4,8 @@
 
 namespace sluice::nodes {
 
-WriteBehind::WriteBehind(WriteFunction write, std::size_t max_queued)
-    : write_(std::move(write)), queue_(max_queued), thread_([this] { run(); }) {}
+WriteBehind::WriteBehind(WriteFunction write, std::size_t max_queued_bytes)
+    : write_(std::move(write)), queue_(max_queued_bytes), thread_([this] { run(); }) {}
 
 void WriteBehind::run() {
   while (auto chunk = queue_.pop()) {
@@ -30,7 +30,8 @@ void WriteBehind::rethrow_failure() const {
 void WriteBehind::push(ByteChunk chunk) {
   rethrow_failure();
   if (chunk.bytes.empty()) return;
-  if (!queue_.push(std::move(chunk))) {
+  const std::size_t size = chunk.bytes.size();
+  if (!queue_.push(std::move(chunk), size)) {
     rethrow_failure();
     throw Error(StatusCode::internal, "write to an output that was already closed");
   }

@@ -1,9 +1,9 @@
 #pragma once
 /// WriteBehind: a thread of its own that passes byte chunks, in order, to a write function, so a
 /// serial sink step only queues a chunk and returns instead of spending its worker thread in
-/// write(2). The queue is bounded (push waits while it is full) and keeps each chunk's owner
-/// alive until the chunk is written: queued output is memory the engine's in-flight budget no
-/// longer counts, so the bound is what keeps it small.
+/// write(2). The queue is bounded in bytes (push waits while it is full) and keeps each chunk's
+/// owner alive until the chunk is written: queued output is memory the engine's in-flight budget
+/// no longer counts, so the bound is what keeps it small.
 ///
 /// The first exception thrown by the write function stops the thread; it is rethrown by the next
 /// push() or by drain(). Chunks still queued then are dropped.
@@ -24,8 +24,9 @@ class WriteBehind {
  public:
   using WriteFunction = std::function<void(std::string_view bytes)>;
 
-  /// Starts the thread. `max_queued` chunks may wait behind the one being written.
-  WriteBehind(WriteFunction write, std::size_t max_queued);
+  /// Starts the thread. Chunks of up to `max_queued_bytes` in all may wait behind the one being
+  /// written (a larger chunk is still taken when the queue is empty).
+  WriteBehind(WriteFunction write, std::size_t max_queued_bytes);
   ~WriteBehind() { stop(); }
   WriteBehind(const WriteBehind&) = delete;
   WriteBehind& operator=(const WriteBehind&) = delete;
@@ -49,7 +50,7 @@ class WriteBehind {
 
   WriteFunction write_;
   BoundedQueue<ByteChunk> queue_;
-  std::exception_ptr error_;        ///< written by the thread before `failed_` is set
+  std::exception_ptr error_;  ///< written by the thread before `failed_` is set
   std::atomic<bool> failed_{false};
   std::atomic<bool> stopping_{false};
   std::thread thread_;

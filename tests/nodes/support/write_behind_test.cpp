@@ -47,7 +47,9 @@ struct Gate {
   }
 };
 
-ByteChunk chunk_of(const std::string& text) { return ByteChunk::own(text); }
+ByteChunk chunk_of(const std::string& text) {
+  return ByteChunk::own(text);
+}
 
 TEST_CASE("write_behind: writes every chunk in order, skipping empty ones") {
   Written written;
@@ -56,7 +58,7 @@ TEST_CASE("write_behind: writes every chunk in order, skipping empty ones") {
         std::lock_guard lock(written.mutex);
         written.chunks.emplace_back(bytes);
       },
-      2);
+      2);  // less than a chunk: each is taken only into an empty queue
   std::vector<std::string> expected;
   for (int i = 0; i < 100; ++i) {
     expected.push_back("chunk " + std::to_string(i));
@@ -87,7 +89,7 @@ TEST_CASE("write_behind: a write error surfaces from a later push and from drain
     throw Error(StatusCode::io_error, "cannot write /out/file.csv: No space left on device");
   };
   SUBCASE("push") {
-    WriteBehind writer(failing, 2);
+    WriteBehind writer(failing, 8);  // room for two chunks of 4 bytes
     // The first chunk fails on the writer thread; it then refuses the queue, so one of the next
     // pushes (at most capacity + 1 can still be taken in) must report the failure.
     bool thrown = false;
@@ -104,7 +106,7 @@ TEST_CASE("write_behind: a write error surfaces from a later push and from drain
     CHECK_THROWS_AS(writer.drain(), Error);
   }
   SUBCASE("drain") {
-    WriteBehind writer(failing, 2);
+    WriteBehind writer(failing, 8);  // room for two chunks of 4 bytes
     writer.push(chunk_of("row\n"));
     try {
       writer.drain();
@@ -125,7 +127,7 @@ TEST_CASE("write_behind: stop while the queue is full drops the queued chunks an
         std::lock_guard lock(written.mutex);
         written.chunks.emplace_back(bytes);
       },
-      2);
+      11);  // room for "second" and "third"
   writer.push(chunk_of("first"));
   gate.wait_entered(1);  // the thread is inside write("first")
   std::vector<std::weak_ptr<const void>> queued;
