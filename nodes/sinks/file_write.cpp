@@ -10,11 +10,11 @@ namespace sluice::nodes {
 namespace {
 
 // Output bytes that may wait for the writer thread. Queued chunks are outside the engine's
-// in-flight budget, so this is the extra memory the writer thread may cost. A few chunks (about
-// 1 MiB each) keep it busy, as write(2) into the page cache is far faster than the steps that
-// produce them; counting bytes rather than chunks lets the small ones (a record that spanned two
-// input chunks) pass without taking a place.
-constexpr std::size_t kMaxQueuedBytes = 4 << 20;
+// in-flight budget, so this is the extra memory the writer thread may cost. One chunk (about
+// 1 MiB) waiting behind the one being written is enough, as write(2) into the page cache is far
+// faster than the steps that produce the chunks; counting bytes rather than chunks lets the small
+// ones (a record that spanned two input chunks) pass without taking a place.
+constexpr std::size_t kMaxQueuedBytes = 2 << 20;
 
 class FileWrite final : public Node {
  public:
