@@ -5,26 +5,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <atomic>
 #include <cerrno>
 #include <cstring>
-#include <optional>
-#include <thread>
-
-#include "support/bounded_queue.hpp"
-#include "support/buffer_pool.hpp"
 
 namespace sluice::nodes {
 
 namespace {
-
-/// What the reader thread hands to the source step: a chunk, the end of the stream (size 0) or
-/// why reading failed.
-struct ReadChunk {
-  std::shared_ptr<char[]> buffer;
-  std::size_t size = 0;
-  Status failure;
-};
 
 class FileRead final : public Node {
  public:
@@ -32,10 +18,7 @@ class FileRead final : public Node {
       : options_(std::move(options)),
         source_name_(std::make_shared<const std::string>(options_.path == "-" ? "<stdin>"
                                                                                : options_.path)) {}
-  ~FileRead() override {
-    stop_reader();
-    close_file();
-  }
+  ~FileRead() override { close_file(); }
 
   NodeShape shape() const override { return NodeShape::source(PayloadKind::bytes); }
 
@@ -65,71 +48,27 @@ class FileRead final : public Node {
     return {SourceStep{[this](Batch& out) { return next(out); }}};
   }
 
-  void abort() noexcept override {
-    stop_reader();
-    close_file();
-  }
+  void abort() noexcept override { close_file(); }
   Status commit() override {
-    stop_reader();
     close_file();
     return Status::success();
   }
 
  private:
   bool next(Batch& out) {
-    // read(2) runs on a thread of its own, one chunk ahead, so that copying the file into memory
-    // overlaps with processing instead of holding up the serial source step.
-    if (!reader_started_) {
-      reader_started_ = true;
-      reader_ = std::thread([this] { read_ahead(); });
-    }
-    std::optional<ReadChunk> chunk = chunks_.pop();
-    if (!chunk) return false;  // stopped
-    if (!chunk->failure.ok()) throw Error(chunk->failure);
-    if (chunk->size == 0) return false;
-    out.position.source = source_name_;
-    out.position.byte_offset = offset_;
-    offset_ += chunk->size;
-    const std::string_view bytes(chunk->buffer.get(), chunk->size);
-    out.payload = ByteChunk{std::move(chunk->buffer), bytes};
-    return true;
-  }
-
-  /// The reader thread's body. It reads a chunk only when the queue has room, so no more than
-  /// one chunk waits beyond what the engine admitted; its last item is the end or a failure.
-  void read_ahead() noexcept {
-    std::uint64_t offset = 0;
-    while (chunks_.wait_for_room()) {
-      ReadChunk chunk;
-      try {
-        chunk = read_chunk(offset);
-      } catch (const Error& error) {
-        chunk.failure = error.status();
-      } catch (const std::exception& error) {
-        chunk.failure = Status(StatusCode::internal, error.what());
-      }
-      const bool last = chunk.size == 0 || !chunk.failure.ok();
-      offset += chunk.size;
-      if (!chunks_.push(std::move(chunk)) || last) return;
-    }
-  }
-
-  /// The chunk at `offset`; size 0 at the end of the stream or when the run is being stopped.
-  ReadChunk read_chunk(std::uint64_t offset) {
-    ReadChunk chunk;
-    // A recycled buffer, left uninitialized (read() overwrites it): zero-filling cost a few
-    // percent of a whole run, and a fresh buffer per chunk costs page faults.
-    chunk.buffer = pool_->acquire();
+    // Left uninitialized on purpose: zero-filling a fresh chunk that read() overwrites anyway
+    // cost a few percent of a whole run.
+    std::shared_ptr<char[]> buffer(new char[options_.chunk_size]);
     std::size_t filled = 0;
     // Fill the whole chunk (pipes and some filesystems return short reads) so batch sizes stay
     // predictable.
     while (filled < options_.chunk_size) {
-      if (streaming_ && !wait_readable()) return {};
-      const ssize_t n = ::read(fd_, chunk.buffer.get() + filled, options_.chunk_size - filled);
+      if (streaming_ && !wait_readable()) return false;
+      const ssize_t n = ::read(fd_, buffer.get() + filled, options_.chunk_size - filled);
       if (n < 0) {
         if (errno == EINTR) continue;
         throw Error(StatusCode::io_error, "cannot read " + *source_name_ + " at byte " +
-                                              std::to_string(offset + filled) + ": " +
+                                              std::to_string(offset_ + filled) + ": " +
                                               std::strerror(errno));
       }
       if (n == 0) break;
@@ -137,28 +76,25 @@ class FileRead final : public Node {
       // A pipe delivers what it has; pass it on rather than wait for a full chunk.
       if (streaming_) break;
     }
-    chunk.size = filled;
-    return chunk;
+    if (filled == 0) return false;
+    out.position.source = source_name_;
+    out.position.byte_offset = offset_;
+    offset_ += filled;
+    const std::string_view bytes(buffer.get(), filled);
+    out.payload = ByteChunk{std::move(buffer), bytes};
+    return true;
   }
 
   /// Waits until a pipe or terminal has data, checking for cancellation a few times a second so
-  /// Ctrl-C never waits on a quiet writer. False when the run was cancelled or is being stopped.
+  /// Ctrl-C never waits on a quiet writer. False when the run was cancelled.
   bool wait_readable() {
     pollfd watch{fd_, POLLIN, 0};
-    while (!context_->cancelled() && !stopping_.load(std::memory_order_relaxed)) {
+    while (!context_->cancelled()) {
       const int ready = ::poll(&watch, 1, 100);
       if (ready > 0) return true;
       if (ready < 0 && errno != EINTR) return true;  // let read() report the error
     }
     return false;
-  }
-
-  /// Ends the reader thread (if any) and waits for it. Idempotent, never throws.
-  void stop_reader() noexcept {
-    stopping_.store(true, std::memory_order_relaxed);
-    chunks_.close();
-    chunks_.clear();
-    if (reader_.joinable()) reader_.join();
   }
 
   void close_file() noexcept {
@@ -171,12 +107,7 @@ class FileRead final : public Node {
   int fd_ = -1;
   bool streaming_ = false;  // a pipe or terminal rather than a regular file
   RunContext* context_ = nullptr;
-  std::uint64_t offset_ = 0;  // of the next chunk the source step hands out
-  BoundedQueue<ReadChunk> chunks_{1};
-  std::shared_ptr<BufferPool> pool_ = BufferPool::create(options_.chunk_size);
-  std::atomic<bool> stopping_{false};
-  bool reader_started_ = false;
-  std::thread reader_;
+  std::uint64_t offset_ = 0;
 };
 
 }  // namespace

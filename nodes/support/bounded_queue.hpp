@@ -31,15 +31,6 @@ class BoundedQueue {
     return true;
   }
 
-  /// Waits until an item of `weight` would fit, so that a single producer can wait for room
-  /// before it makes the item (the room stays: only the producer fills the queue). False once
-  /// the queue is closed.
-  bool wait_for_room(std::size_t weight = 1) {
-    std::unique_lock lock(mutex_);
-    not_full_.wait(lock, [&] { return used_ + weight <= capacity_ || items_.empty() || closed_; });
-    return !closed_;
-  }
-
   /// Waits for the next item; nullopt once the queue is closed and empty.
   std::optional<T> pop() {
     std::unique_lock lock(mutex_);
