@@ -94,12 +94,12 @@ class CsvFramer {
 
  private:
   struct ScanResult {
-    std::uint64_t records = 0;          // terminators found outside quotes
-    std::size_t first_end = 0;          // index just past the first such terminator
+    std::uint64_t records = 0;             // terminators found outside quotes
+    std::size_t first_end = 0;             // index just past the first such terminator
     std::uint64_t lines_to_first_end = 0;  // LF bytes in [0, first_end)
-    std::size_t last_end = 0;           // index just past the last such terminator
-    std::uint64_t lines_to_end = 0;     // LF bytes in [0, last_end)
-    std::uint64_t lines_total = 0;      // LF bytes in the whole input
+    std::size_t last_end = 0;              // index just past the last such terminator
+    std::uint64_t lines_to_end = 0;        // LF bytes in [0, last_end)
+    std::uint64_t lines_total = 0;         // LF bytes in the whole input
   };
 
   ScanResult scan(std::string_view bytes);

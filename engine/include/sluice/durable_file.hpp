@@ -46,7 +46,7 @@ class DurableFile {
   std::uint64_t size_ = 0;
   std::uint64_t written_ = 0;            ///< bytes handed to write(2)
   std::uint64_t writeback_started_ = 0;  ///< bytes for which writeback was started early
-  std::string buffer_;  ///< coalesces small writes into large write(2) calls
+  std::string buffer_;                   ///< coalesces small writes into large write(2) calls
   void write_through(std::string_view bytes);
   void flush_buffer();
 };

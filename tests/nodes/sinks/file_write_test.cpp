@@ -103,7 +103,8 @@ TEST_CASE("file_write writes an empty input as an empty file") {
   TempDir dir;
   write_file(dir.file("in"), "");
   write_file(dir.file("out"), "old content");
-  const RunReport report = run_yaml(kCopy, {{"input", dir.file("in")}, {"output", dir.file("out")}});
+  const RunReport report =
+      run_yaml(kCopy, {{"input", dir.file("in")}, {"output", dir.file("out")}});
   REQUIRE_MESSAGE(report.status.ok(), report.status.message());
   CHECK(read_file(dir.file("out")).empty());
 }
