@@ -41,6 +41,9 @@ class FileWrite final : public Node {
   }
 
   Status commit() override {
+    if (!writer_) {
+      return Status(StatusCode::internal, "commit of output " + options_.path + " never opened");
+    }
     try {
       writer_->drain();
     } catch (const Error& error) {

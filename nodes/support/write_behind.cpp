@@ -41,6 +41,10 @@ void WriteBehind::drain() {
   queue_.close();
   if (thread_.joinable()) thread_.join();
   rethrow_failure();
+  // After stop() chunks were dropped: the output is incomplete and must not be committed.
+  if (stopping_.load(std::memory_order_relaxed)) {
+    throw Error(StatusCode::internal, "output drained after it was stopped");
+  }
 }
 
 void WriteBehind::stop() noexcept {

@@ -37,7 +37,8 @@ class WriteBehind {
   void push(ByteChunk chunk);
 
   /// Waits until every queued chunk is written and ends the thread; rethrows the write error.
-  /// Later calls return at once (rethrowing the error again, if any).
+  /// Later calls return at once (rethrowing the error again, if any). Throws sluice::Error
+  /// (internal) after stop(), as chunks may have been dropped.
   void drain();
 
   /// Ends the thread without writing the chunks still queued (the one being written is finished).

@@ -157,7 +157,8 @@ TEST_CASE("write_behind: stop while the queue is full drops the queued chunks an
   stopper.join();
   CHECK(late_push_threw);
   CHECK(written.snapshot() == std::vector<std::string>{"first"});
-  writer.stop();  // idempotent
+  writer.stop();                           // idempotent
+  CHECK_THROWS_AS(writer.drain(), Error);  // what was dropped must not pass for complete output
 }
 
 }  // namespace
