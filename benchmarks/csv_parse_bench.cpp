@@ -21,7 +21,7 @@ void csv_frame(benchmark::State& state) {
     csv::CsvFramer framer;
     records = 0;
     for (const ByteChunk& chunk : chunks) {
-      records += framer.feed(chunk.owner, chunk.bytes).record_count;
+      records += framer.feed(chunk.owner, chunk.bytes).record_count();
     }
     records += framer.finish().record_count;
     benchmark::DoNotOptimize(records);

@@ -144,7 +144,9 @@ std::uint64_t frame_and_parse(const ExportData& data, ParsedExport* out) {
   };
   const std::string_view all(*data.text);
   for (std::size_t at = 0; at < all.size(); at += kChunkSize) {
-    take(framer.feed(data.text, all.substr(at, kChunkSize)));
+    for (const csv::RecordBlock& block : framer.feed(data.text, all.substr(at, kChunkSize))) {
+      take(block);
+    }
   }
   take(framer.finish());
   if (out != nullptr) {

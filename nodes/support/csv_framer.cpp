@@ -24,7 +24,7 @@ struct Masks {
 };
 
 // Bit i of each mask tells whether window byte i is an LF / a quote. The whole scan is driven by
-// these masks, so the common case (a window without quotes) costs a few vector ops and popcounts.
+// these masks, so the common case (a window without quotes) costs a few vector ops and bit counts.
 #if defined(__SSE2__)
 inline std::uint64_t movemask64(__m128i a, __m128i b, __m128i c, __m128i d) {
   const auto lo = static_cast<std::uint32_t>(_mm_movemask_epi8(a)) |
@@ -57,6 +57,20 @@ inline Masks window_masks(const char* p, char quote) {
 }
 #endif
 
+// Set bits of `x`. std::popcount becomes a call into libgcc unless the target has POPCNT, which
+// the x86-64 baseline this project builds for lacks; in the scan loop those calls were a quarter
+// of the framer's instructions (csv_parse/frame shows the difference). Inline SWAR instead.
+inline std::uint64_t count_ones(std::uint64_t x) {
+#if defined(__POPCNT__) || !defined(__x86_64__)
+  return static_cast<std::uint64_t>(std::popcount(x));
+#else
+  x = x - ((x >> 1) & 0x5555555555555555ULL);
+  x = (x & 0x3333333333333333ULL) + ((x >> 2) & 0x3333333333333333ULL);
+  x = (x + (x >> 4)) & 0x0F0F0F0F0F0F0F0FULL;
+  return (x * 0x0101010101010101ULL) >> 56;
+#endif
+}
+
 // Bits 0..p set, p in [0, 63] (for p = 63, 2 << 63 wraps to 0 and 0 - 1 to all ones).
 inline std::uint64_t through(int p) { return (std::uint64_t{2} << p) - 1; }
 
@@ -82,7 +96,11 @@ CsvFramer::ScanResult CsvFramer::scan(std::string_view bytes) {
   auto process = [&](Masks m, std::size_t base) {
     if (!in_quotes_ && m.quote == 0) {
       // Fast path: every LF in the window ends a record.
-      const auto count = static_cast<std::uint64_t>(std::popcount(m.newline));
+      const std::uint64_t count = count_ones(m.newline);
+      if (count != 0 && result.records == 0) {
+        result.first_end = base + static_cast<std::size_t>(std::countr_zero(m.newline)) + 1;
+        result.lines_to_first_end = lines + 1;
+      }
       lines += count;
       if (count != 0) {
         result.records += count;
@@ -110,9 +128,14 @@ CsvFramer::ScanResult CsvFramer::scan(std::string_view bytes) {
       events &= events - 1;
       const std::size_t at = base + static_cast<std::size_t>(p);
       if ((m.newline & bit) != 0) {
+        const std::uint64_t lines_through = lines + count_ones(m.newline & through(p));
+        if (result.records == 0) {
+          result.first_end = at + 1;
+          result.lines_to_first_end = lines_through;
+        }
         ++result.records;
         result.last_end = at + 1;
-        result.lines_to_end = lines + static_cast<std::uint64_t>(std::popcount(m.newline & through(p)));
+        result.lines_to_end = lines_through;
         continue;
       }
       // A quote opens a quoted field only at a field start (or right after a closing quote);
@@ -120,7 +143,7 @@ CsvFramer::ScanResult CsvFramer::scan(std::string_view bytes) {
       const char prev = at != 0 ? data[at - 1] : last_byte_;
       if (prev == delimiter || prev == '\n' || scanned_ + at == reopen_pos_) in_quotes_ = true;
     }
-    lines += static_cast<std::uint64_t>(std::popcount(m.newline));
+    lines += count_ones(m.newline);
   };
 
   std::size_t i = 0;
@@ -143,63 +166,79 @@ CsvFramer::ScanResult CsvFramer::scan(std::string_view bytes) {
   return result;
 }
 
-RecordBlock CsvFramer::absorb(std::shared_ptr<const void> owner, std::string_view bytes) {
+RecordBlocks CsvFramer::absorb(std::shared_ptr<const void> owner, std::string_view bytes) {
   const ScanResult scanned = scan(bytes);
+  RecordBlocks blocks;
   if (scanned.records == 0) {
     carry_.append(bytes);
     carry_lines_ += scanned.lines_total;
-    return empty_block();
+    return blocks;
   }
-  RecordBlock block = empty_block();
-  block.record_count = scanned.records;
-  if (carry_.empty()) {
-    block.owner = std::move(owner);
-    block.bytes = bytes.substr(0, scanned.last_end);
-  } else {
-    // A record spans the chunk boundary: join it with this chunk's complete records so the block
-    // is one contiguous run.
+  std::size_t own_begin = 0;           // where this chunk's own records start
+  std::uint64_t lines_before_own = 0;  // LF bytes in [0, own_begin)
+  std::uint64_t own_records = scanned.records;
+  if (!carry_.empty()) {
+    // The carried record ends at this chunk's first terminator. Only that record is copied; the
+    // chunk's other records stay a view (copying the whole chunk to join them was a third of the
+    // framer's instructions).
     auto joined = std::make_shared<std::string>();
-    joined->reserve(carry_.size() + scanned.last_end);
+    joined->reserve(carry_.size() + scanned.first_end);
     joined->append(carry_);
-    joined->append(bytes.substr(0, scanned.last_end));
-    block.bytes = *joined;
-    block.owner = std::move(joined);
+    joined->append(bytes.substr(0, scanned.first_end));
+    RecordBlock spanning = empty_block();
+    spanning.record_count = 1;
+    spanning.bytes = *joined;
+    spanning.owner = std::move(joined);
+    next_row_ += 1;
+    next_line_ += carry_lines_ + scanned.lines_to_first_end;
+    carry_start_ += spanning.bytes.size();
+    carry_.clear();
+    carry_lines_ = 0;
+    blocks.push_back(std::move(spanning));
+    own_begin = scanned.first_end;
+    lines_before_own = scanned.lines_to_first_end;
+    own_records -= 1;
   }
-  next_row_ += scanned.records;
-  next_line_ += carry_lines_ + scanned.lines_to_end;
-  carry_start_ += block.bytes.size();
+  if (own_records != 0) {
+    RecordBlock block = empty_block();
+    block.record_count = own_records;
+    block.owner = std::move(owner);
+    block.bytes = bytes.substr(own_begin, scanned.last_end - own_begin);
+    next_row_ += own_records;
+    next_line_ += scanned.lines_to_end - lines_before_own;
+    carry_start_ += block.bytes.size();
+    blocks.push_back(std::move(block));
+  }
   carry_.assign(bytes.substr(scanned.last_end));
   carry_lines_ = scanned.lines_total - scanned.lines_to_end;
-  return block;
+  return blocks;
 }
 
-RecordBlock CsvFramer::feed(std::shared_ptr<const std::string> chunk) {
+RecordBlocks CsvFramer::feed(std::shared_ptr<const std::string> chunk) {
   if (!chunk) return feed(nullptr, std::string_view());
   const std::string_view bytes = *chunk;
   return feed(std::move(chunk), bytes);
 }
 
-RecordBlock CsvFramer::feed(std::shared_ptr<const void> owner, std::string_view bytes) {
+RecordBlocks CsvFramer::feed(std::shared_ptr<const void> owner, std::string_view bytes) {
   if (finished_) throw Error(StatusCode::internal, "CsvFramer::feed called after finish()");
-  if (bytes.empty()) return empty_block();
+  if (bytes.empty()) return {};
   if (!bom_decided_) {
     const std::size_t take = std::min(kBom.size() - bom_probe_.size(), bytes.size());
     const std::size_t held = bom_probe_.size();
     bom_probe_.append(bytes.substr(0, take));
-    if (bom_probe_.size() < kBom.size() && kBom.starts_with(bom_probe_)) return empty_block();
+    if (bom_probe_.size() < kBom.size() && kBom.starts_with(bom_probe_)) return {};
     bom_decided_ = true;
     if (bom_probe_ == kBom) {
       bom_size_ = kBom.size();
       bytes.remove_prefix(take);
     } else if (held != 0) {
-      // Bytes held back from earlier (tiny) chunks turned out to be data: put them in front.
-      auto joined = std::make_shared<std::string>(bom_probe_.substr(0, held));
-      joined->append(bytes);
-      bytes = *joined;
-      owner = std::move(joined);
+      // Bytes held back from earlier (tiny) chunks turned out to be data. Being the start of a
+      // BOM they hold no terminator, so they only begin the first record.
+      absorb(nullptr, std::string_view(bom_probe_).substr(0, held));
     }
     bom_probe_.clear();
-    if (bytes.empty()) return empty_block();
+    if (bytes.empty()) return {};
   }
   return absorb(std::move(owner), bytes);
 }
@@ -207,28 +246,23 @@ RecordBlock CsvFramer::feed(std::shared_ptr<const void> owner, std::string_view 
 RecordBlock CsvFramer::finish() {
   if (finished_) return empty_block();
   finished_ = true;
-  RecordBlock head = empty_block();
   if (!bom_decided_) {
-    // The whole stream is shorter than a BOM: what was held back is data.
+    // The whole stream is shorter than a BOM: what was held back is data (without a terminator,
+    // being the start of a BOM).
     bom_decided_ = true;
-    if (!bom_probe_.empty()) {
-      auto probe = std::make_shared<const std::string>(std::move(bom_probe_));
-      head = absorb(probe, *probe);
-    }
+    absorb(nullptr, bom_probe_);
+    bom_probe_.clear();
   }
-  if (carry_.empty()) return head;
-  RecordBlock block = head.record_count != 0 ? head : empty_block();
-  auto joined = std::make_shared<std::string>();
-  joined->reserve(head.bytes.size() + carry_.size());
-  joined->append(head.bytes);
-  joined->append(carry_);
-  block.bytes = *joined;
-  block.owner = std::move(joined);
-  block.record_count = head.record_count + 1;
+  RecordBlock block = empty_block();
+  if (carry_.empty()) return block;
+  auto last = std::make_shared<const std::string>(std::move(carry_));
+  block.bytes = *last;
+  block.owner = std::move(last);
+  block.record_count = 1;
   block.unterminated_quote = in_quotes_;
   next_row_ += 1;
   next_line_ += carry_lines_;
-  carry_start_ += carry_.size();
+  carry_start_ += block.bytes.size();
   carry_.clear();
   carry_lines_ = 0;
   return block;

@@ -12,11 +12,13 @@
 /// - a blank line is a record (with one empty field); the row parser decides what it means;
 /// - a UTF-8 byte order mark (EF BB BF) at the very start of the stream is removed.
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "csv_dialect.hpp"
 
@@ -37,25 +39,50 @@ struct RecordBlock {
                                       ///< so the last record runs to the end of the stream
 };
 
+/// The blocks one CsvFramer::feed() completed, in stream order: none, one or two.
+class RecordBlocks {
+ public:
+  const RecordBlock* begin() const noexcept { return blocks_.data(); }
+  const RecordBlock* end() const noexcept { return blocks_.data() + size_; }
+  std::size_t size() const noexcept { return size_; }
+  bool empty() const noexcept { return size_ == 0; }
+  const RecordBlock& operator[](std::size_t index) const { return blocks_[index]; }
+  /// Records in all the blocks.
+  std::uint64_t record_count() const noexcept {
+    std::uint64_t count = 0;
+    for (const RecordBlock& block : *this) count += block.record_count;
+    return count;
+  }
+  void push_back(RecordBlock block) { blocks_[size_++] = std::move(block); }
+
+ private:
+  std::array<RecordBlock, 2> blocks_;
+  std::size_t size_ = 0;
+};
+
 /// Turns chunks into record blocks. One framer per stream; not thread-safe (the framing step is
 /// serial by nature: whether a newline ends a record depends on every quote before it).
 ///
-/// Copies are kept small: a block is a view into the fed chunk when no record from an earlier
-/// chunk is pending; otherwise the pending bytes and the chunk's complete records are copied into
-/// one new buffer. Records longer than a chunk are carried (copied) until they end.
+/// Copies are kept small: the records that lie wholly inside a fed chunk are returned as a view
+/// into it. The one record that spans the boundary from earlier chunks is returned before them
+/// as a block of its own, the only bytes copied: the earlier chunks' tail (carried, copied, until
+/// the record ends) joined with the record's end in this chunk. Copying just that record instead
+/// of the whole chunk keeps the serial step short; the blocks are usually of very different
+/// sizes, which the engine does not mind (a block of one record is a small batch).
 class CsvFramer {
  public:
   /// `dialect` must satisfy is_valid_dialect().
   explicit CsvFramer(Dialect dialect = {});
 
   /// Feeds the next chunk of the stream (chunks in stream order; empty chunks are ignored).
-  /// `bytes` must stay valid as long as `owner` lives (the ByteChunk convention); the returned
+  /// `bytes` must stay valid as long as `owner` lives (the ByteChunk convention); a returned
   /// block may be a view into `bytes` that holds `owner`. Returns every record completed by this
-  /// chunk, possibly none. Throws sluice::Error (internal) when called after finish().
-  RecordBlock feed(std::shared_ptr<const void> owner, std::string_view bytes);
+  /// chunk, possibly none: first the record begun in earlier chunks (if it ends here), then the
+  /// chunk's own complete records. Throws sluice::Error (internal) when called after finish().
+  RecordBlocks feed(std::shared_ptr<const void> owner, std::string_view bytes);
 
   /// Same as feed(chunk, *chunk); a null chunk is ignored.
-  RecordBlock feed(std::shared_ptr<const std::string> chunk);
+  RecordBlocks feed(std::shared_ptr<const std::string> chunk);
 
   /// Ends the stream. Returns the last record when it has no terminator (record_count 1, or 0
   /// when there is none), with unterminated_quote set when the stream ended inside a quoted field.
@@ -67,14 +94,16 @@ class CsvFramer {
 
  private:
   struct ScanResult {
-    std::uint64_t records = 0;          // terminators found outside quotes
-    std::size_t last_end = 0;           // index just past the last such terminator
-    std::uint64_t lines_to_end = 0;     // LF bytes in [0, last_end)
-    std::uint64_t lines_total = 0;      // LF bytes in the whole input
+    std::uint64_t records = 0;             // terminators found outside quotes
+    std::size_t first_end = 0;             // index just past the first such terminator
+    std::uint64_t lines_to_first_end = 0;  // LF bytes in [0, first_end)
+    std::size_t last_end = 0;              // index just past the last such terminator
+    std::uint64_t lines_to_end = 0;        // LF bytes in [0, last_end)
+    std::uint64_t lines_total = 0;         // LF bytes in the whole input
   };
 
   ScanResult scan(std::string_view bytes);
-  RecordBlock absorb(std::shared_ptr<const void> owner, std::string_view bytes);
+  RecordBlocks absorb(std::shared_ptr<const void> owner, std::string_view bytes);
   RecordBlock empty_block() const;
 
   Dialect dialect_;

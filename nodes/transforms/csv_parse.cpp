@@ -39,7 +39,9 @@ class CsvParse final : public Node {
     frame.process = [this](std::size_t, const Batch& in, Emitter& out) {
       if (!source_) source_ = in.position.source;
       const ByteChunk& chunk = in.chunk();
-      forward(framer_.feed(chunk.owner, chunk.bytes), out);
+      for (const csv::RecordBlock& block : framer_.feed(chunk.owner, chunk.bytes)) {
+        forward(block, out);
+      }
     };
     frame.finish = [this](Emitter& out) {
       csv::RecordBlock last = framer_.finish();

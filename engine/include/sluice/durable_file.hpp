@@ -2,7 +2,8 @@
 /// DurableFile: writes an output so that readers see either the old file or the complete new one,
 /// never a partial file. Bytes go to a temp file beside the target ("<name>.sluice-tmp-<random>");
 /// commit() flushes, fsyncs the file, renames it over the target and fsyncs the directory;
-/// discard() (or the destructor without commit) removes the temp file.
+/// discard() (or the destructor without commit) removes the temp file. Writeback to the disk is
+/// started every few MiB, so that final fsync waits only for the tail.
 /// Not thread-safe: one writer at a time.
 
 #include <cstdio>
@@ -43,7 +44,10 @@ class DurableFile {
   std::string temp_path_;
   int fd_ = -1;
   std::uint64_t size_ = 0;
-  std::string buffer_;  ///< coalesces small writes into large write(2) calls
+  std::uint64_t written_ = 0;            ///< bytes handed to write(2)
+  std::uint64_t writeback_started_ = 0;  ///< bytes for which writeback was started early
+  std::string buffer_;                   ///< coalesces small writes into large write(2) calls
+  void write_through(std::string_view bytes);
   void flush_buffer();
 };
 

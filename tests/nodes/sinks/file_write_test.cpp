@@ -1,5 +1,9 @@
 #include <doctest/doctest.h>
 
+#include <sys/resource.h>
+
+#include <csignal>
+
 #include "support/temp_dir.hpp"
 #include "support/test_nodes.hpp"
 
@@ -7,6 +11,31 @@ using namespace sluice;
 using namespace sluice::testing;
 
 namespace {
+
+/// Makes write(2) fail with EFBIG past `bytes` in any file this process writes, for the scope:
+/// a real disk error from the writer thread without a full disk. SIGXFSZ, which would kill the
+/// process, is ignored meanwhile.
+class FileSizeLimit {
+ public:
+  explicit FileSizeLimit(rlim_t bytes) {
+    ::getrlimit(RLIMIT_FSIZE, &saved_);
+    rlimit limited = saved_;
+    limited.rlim_cur = bytes;
+    ::setrlimit(RLIMIT_FSIZE, &limited);
+    saved_handler_ = std::signal(SIGXFSZ, SIG_IGN);
+  }
+  ~FileSizeLimit() {
+    ::setrlimit(RLIMIT_FSIZE, &saved_);
+    std::signal(SIGXFSZ, saved_handler_);
+  }
+  FileSizeLimit(const FileSizeLimit&) = delete;
+  FileSizeLimit& operator=(const FileSizeLimit&) = delete;
+
+ private:
+  rlimit saved_{};
+  void (*saved_handler_)(int) = SIG_DFL;
+};
+
 const char* kCopy = R"(
 id: copy
 nodes:
@@ -20,13 +49,18 @@ TEST_CASE("file_write writes every byte in order and leaves no temp file") {
   std::string content;
   for (int i = 0; i < 50000; ++i) content += std::to_string(i) + ",";
   write_file(dir.file("in"), content);
-  RunOptions options;
-  options.threads = 4;
-  const RunReport report =
-      run_yaml(kCopy, {{"input", dir.file("in")}, {"output", dir.file("out")}}, options);
-  REQUIRE_MESSAGE(report.status.ok(), report.status.message());
-  CHECK(read_file(dir.file("out")) == content);
-  CHECK(dir.entries() == std::vector<std::string>{"in", "out"});
+  // 1 worker leaves a core for the writer thread (on a machine with 2 or more); 4 write on the
+  // workers.
+  for (const int threads : {1, 4}) {
+    CAPTURE(threads);
+    RunOptions options;
+    options.threads = threads;
+    const RunReport report =
+        run_yaml(kCopy, {{"input", dir.file("in")}, {"output", dir.file("out")}}, options);
+    REQUIRE_MESSAGE(report.status.ok(), report.status.message());
+    CHECK(read_file(dir.file("out")) == content);
+    CHECK(dir.entries() == std::vector<std::string>{"in", "out"});
+  }
 }
 
 TEST_CASE("file_write replaces an existing file only on success") {
@@ -47,4 +81,40 @@ TEST_CASE("file_write into a missing directory fails before reading anything") {
   CHECK(report.status.message().find("node 'write' (file_write) could not start") != std::string::npos);
   CHECK(report.status.message().find("check that the directory exists") != std::string::npos);
   CHECK(report.nodes[0].bytes_out == 0);
+}
+
+TEST_CASE("file_write reports a failed write with the path and keeps the old file") {
+  TempDir dir;
+  std::string content;
+  while (content.size() < (1 << 20)) content += "0123456789abcdef,";
+  write_file(dir.file("in"), content);
+  write_file(dir.file("out"), "old content");
+  for (const int threads : {1, 4}) {  // with and without the writer thread, as above
+    CAPTURE(threads);
+    RunOptions options;
+    options.threads = threads;
+    RunReport report;
+    {
+      const FileSizeLimit limit(256 << 10);
+      report = run_yaml(kCopy, {{"input", dir.file("in")}, {"output", dir.file("out")}}, options);
+    }
+    REQUIRE_FALSE(report.status.ok());
+    // A writer thread's error surfaces from the sink step or from commit, whichever sees it first.
+    CHECK(report.status.code() == StatusCode::io_error);
+    CHECK(report.status.message().find("node 'write' (file_write)") != std::string::npos);
+    CHECK(report.status.message().find("cannot write " + dir.file("out") + ": File too large") !=
+          std::string::npos);
+    CHECK(read_file(dir.file("out")) == "old content");
+    CHECK(dir.entries() == std::vector<std::string>{"in", "out"});  // no temp file left
+  }
+}
+
+TEST_CASE("file_write writes an empty input as an empty file") {
+  TempDir dir;
+  write_file(dir.file("in"), "");
+  write_file(dir.file("out"), "old content");
+  const RunReport report =
+      run_yaml(kCopy, {{"input", dir.file("in")}, {"output", dir.file("out")}});
+  REQUIRE_MESSAGE(report.status.ok(), report.status.message());
+  CHECK(read_file(dir.file("out")).empty());
 }

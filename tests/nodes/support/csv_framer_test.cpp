@@ -90,7 +90,12 @@ Framed frame(std::string_view input, std::size_t chunk_size, Dialect d = {}) {
   std::uint64_t row = 1;
   for (std::size_t at = 0; at < input.size(); at += chunk_size) {
     auto chunk = std::make_shared<const std::string>(input.substr(at, chunk_size));
-    collect(framer.feed(chunk), f, d, offset, line, row);
+    const RecordBlocks blocks = framer.feed(chunk);
+    CHECK(blocks.size() <= 2);
+    for (const RecordBlock& block : blocks) {
+      CHECK(block.record_count > 0);
+      collect(block, f, d, offset, line, row);
+    }
   }
   collect(framer.finish(), f, d, offset, line, row);
   // Per-block first rows depend on the chunking; keep only what must not.
@@ -114,7 +119,9 @@ TEST_CASE("framer: empty input has no records") {
 TEST_CASE("framer: LF records in one chunk are a zero-copy view of the chunk") {
   auto chunk = std::make_shared<const std::string>("id,name\n1,ann\n2,bob\n");
   CsvFramer framer;
-  const RecordBlock block = framer.feed(chunk);
+  const RecordBlocks blocks = framer.feed(chunk);
+  REQUIRE(blocks.size() == 1);
+  const RecordBlock& block = blocks[0];
   CHECK(block.record_count == 3);
   CHECK(block.first_row == 1);
   CHECK(block.first_line == 1);
@@ -129,7 +136,9 @@ TEST_CASE("framer: feeding an owner and a view into part of its buffer") {
   auto buffer = std::make_shared<const std::string>("####a,b\nc,d\nrest####");
   const std::string_view view = std::string_view(*buffer).substr(4, 12);
   CsvFramer framer;
-  const RecordBlock block = framer.feed(buffer, view);
+  const RecordBlocks blocks = framer.feed(buffer, view);
+  REQUIRE(blocks.size() == 1);
+  const RecordBlock& block = blocks[0];
   CHECK(block.record_count == 2);
   CHECK(block.bytes == "a,b\nc,d\n");
   CHECK(block.bytes.data() == view.data());
@@ -159,7 +168,9 @@ TEST_CASE("framer: quoted fields with embedded LF, CRLF, delimiters and escaped 
 TEST_CASE("framer: first_row and first_line count embedded newlines") {
   CsvFramer framer;
   framer.feed(std::make_shared<const std::string>("h\n\"a\nb\nc\"\n"));
-  const RecordBlock block = framer.feed(std::make_shared<const std::string>("x\ny\n"));
+  const RecordBlocks blocks = framer.feed(std::make_shared<const std::string>("x\ny\n"));
+  REQUIRE(blocks.size() == 1);
+  const RecordBlock& block = blocks[0];
   CHECK(block.first_row == 3);
   CHECK(block.first_line == 5);
   CHECK(block.record_count == 2);
@@ -182,9 +193,10 @@ TEST_CASE("framer: UTF-8 BOM is removed and counted in byte_offset") {
     CHECK(f.records == std::vector<std::string>{"id\n", "1\n"});
   }
   CsvFramer framer;
-  const RecordBlock block = framer.feed(std::make_shared<const std::string>(input));
-  CHECK(block.byte_offset == 3);
-  CHECK(block.bytes == "id\n1\n");
+  const RecordBlocks blocks = framer.feed(std::make_shared<const std::string>(input));
+  REQUIRE(blocks.size() == 1);
+  CHECK(blocks[0].byte_offset == 3);
+  CHECK(blocks[0].bytes == "id\n1\n");
 }
 
 TEST_CASE("framer: bytes that only start like a BOM are data") {
@@ -205,18 +217,73 @@ TEST_CASE("framer: a BOM-only stream has no records") {
 
 TEST_CASE("framer: CRLF split between chunks") {
   CsvFramer framer;
-  RecordBlock first = framer.feed(std::make_shared<const std::string>("a,b\r"));
-  CHECK(first.record_count == 0);
-  RecordBlock second = framer.feed(std::make_shared<const std::string>("\nc,d\r\n"));
-  CHECK(second.record_count == 2);
-  CHECK(second.bytes == "a,b\r\nc,d\r\n");
+  CHECK(framer.feed(std::make_shared<const std::string>("a,b\r")).empty());
+  const RecordBlocks second = framer.feed(std::make_shared<const std::string>("\nc,d\r\n"));
+  REQUIRE(second.size() == 2);
+  CHECK(second[0].bytes == "a,b\r\n");
+  CHECK(second[1].bytes == "c,d\r\n");
+  CHECK(second.record_count() == 2);
+  CHECK(framer.finish().record_count == 0);
+}
+
+TEST_CASE("framer: only the record spanning chunks is copied; the chunk's others are a view") {
+  CsvFramer framer;
+  auto first = std::make_shared<const std::string>("id,text\n1,\"par");
+  auto second = std::make_shared<const std::string>("t one\npart two\"\n2,b\n3,c\ntail");
+  const RecordBlocks head = framer.feed(first);
+  REQUIRE(head.size() == 1);
+  CHECK(head[0].bytes == "id,text\n");
+  const RecordBlocks blocks = framer.feed(second);
+  REQUIRE(blocks.size() == 2);
+  const RecordBlock& spanning = blocks[0];
+  CHECK(spanning.bytes == "1,\"part one\npart two\"\n");
+  CHECK(spanning.record_count == 1);
+  CHECK(spanning.first_row == 2);
+  CHECK(spanning.first_line == 2);
+  CHECK(spanning.byte_offset == 8);
+  CHECK(spanning.owner.get() != static_cast<const void*>(second.get()));
+  const RecordBlock& rest = blocks[1];
+  CHECK(rest.bytes == "2,b\n3,c\n");
+  CHECK(rest.bytes.data() == second->data() + 16);  // a view into the chunk, not a copy
+  CHECK(rest.owner.get() == static_cast<const void*>(second.get()));
+  CHECK(rest.record_count == 2);
+  CHECK(rest.first_row == 3);
+  CHECK(rest.first_line == 4);  // the spanning record took lines 2 and 3
+  CHECK(rest.byte_offset == 8 + 22);
+  const RecordBlock end = framer.finish();
+  CHECK(end.bytes == "tail");
+  CHECK(end.first_row == 5);
+  CHECK(end.first_line == 6);
+  CHECK(end.byte_offset == 8 + 22 + 8);
+}
+
+TEST_CASE("framer: a record spanning several chunks comes whole, with its row, line and offset") {
+  CsvFramer framer;
+  // The BOM is not data but counts in byte offsets; the long record has CRLF inside quotes.
+  CHECK(framer.feed(std::make_shared<const std::string>("\xEF\xBB\xBFh\r\n\"a")).size() == 1);
+  for (const char* middle : {"b\r\nc", "\"\"d", "e,\nf"}) {
+    CHECK(framer.feed(std::make_shared<const std::string>(middle)).empty());
+  }
+  auto last = std::make_shared<const std::string>("\"\r\nx\r\n");
+  const RecordBlocks blocks = framer.feed(last);
+  REQUIRE(blocks.size() == 2);
+  CHECK(blocks[0].bytes == "\"ab\r\nc\"\"de,\nf\"\r\n");
+  CHECK(blocks[0].record_count == 1);
+  CHECK(blocks[0].first_row == 2);
+  CHECK(blocks[0].first_line == 2);
+  CHECK(blocks[0].byte_offset == 3 + 3);
+  CHECK(blocks[1].bytes == "x\r\n");
+  CHECK(blocks[1].bytes.data() == last->data() + 3);
+  CHECK(blocks[1].first_row == 3);
+  CHECK(blocks[1].first_line == 5);
+  CHECK(blocks[1].byte_offset == 3 + 3 + 16);
+  CHECK(framer.records_framed() == 3);
   CHECK(framer.finish().record_count == 0);
 }
 
 TEST_CASE("framer: last record without terminator comes from finish") {
   CsvFramer framer;
-  const RecordBlock block = framer.feed(std::make_shared<const std::string>("a\nb\nlast"));
-  CHECK(block.record_count == 2);
+  CHECK(framer.feed(std::make_shared<const std::string>("a\nb\nlast")).record_count() == 2);
   const RecordBlock end = framer.finish();
   CHECK(end.record_count == 1);
   CHECK(end.bytes == "last");
@@ -229,8 +296,7 @@ TEST_CASE("framer: last record without terminator comes from finish") {
 
 TEST_CASE("framer: unterminated quote at end of stream") {
   CsvFramer framer;
-  const RecordBlock block = framer.feed(std::make_shared<const std::string>("a\n\"open\nstill\n"));
-  CHECK(block.record_count == 1);
+  CHECK(framer.feed(std::make_shared<const std::string>("a\n\"open\nstill\n")).record_count() == 1);
   const RecordBlock end = framer.finish();
   CHECK(end.record_count == 1);
   CHECK(end.unterminated_quote);
@@ -246,12 +312,9 @@ TEST_CASE("framer: blank lines are records") {
 
 TEST_CASE("framer: a chunk without a terminator returns no records") {
   CsvFramer framer;
-  const RecordBlock block = framer.feed(std::make_shared<const std::string>("partial"));
-  CHECK(block.record_count == 0);
-  CHECK(block.bytes.empty());
-  CHECK(block.first_row == 1);
-  CHECK(framer.feed(nullptr).record_count == 0);
-  CHECK(framer.feed(std::make_shared<const std::string>()).record_count == 0);
+  CHECK(framer.feed(std::make_shared<const std::string>("partial")).empty());
+  CHECK(framer.feed(nullptr).empty());
+  CHECK(framer.feed(std::make_shared<const std::string>()).empty());
   const RecordBlock end = framer.finish();
   CHECK(end.bytes == "partial");
 }

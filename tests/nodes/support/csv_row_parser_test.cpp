@@ -67,7 +67,10 @@ Parsed parse_stream(std::string_view input, std::size_t chunk_size, Dialect d = 
     for (const auto& p : parsed.problems) out.problems.push_back({p.row, p.line, p.reason, p.raw});
   };
   for (std::size_t at = 0; at < input.size(); at += chunk_size) {
-    handle(framer.feed(std::make_shared<const std::string>(input.substr(at, chunk_size))));
+    for (const RecordBlock& block :
+         framer.feed(std::make_shared<const std::string>(input.substr(at, chunk_size)))) {
+      handle(block);
+    }
   }
   handle(framer.finish());
   return out;
@@ -75,7 +78,7 @@ Parsed parse_stream(std::string_view input, std::size_t chunk_size, Dialect d = 
 
 std::uint64_t framed_record_count(std::string_view input) {
   CsvFramer framer;
-  std::uint64_t count = framer.feed(std::make_shared<const std::string>(input)).record_count;
+  std::uint64_t count = framer.feed(std::make_shared<const std::string>(input)).record_count();
   return count + framer.finish().record_count;
 }
 

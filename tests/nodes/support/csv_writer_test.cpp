@@ -55,7 +55,10 @@ Table read_back(std::string_view text, std::size_t chunk_size, Dialect d) {
     }
   };
   for (std::size_t at = 0; at < text.size(); at += chunk_size) {
-    handle(framer.feed(std::make_shared<const std::string>(text.substr(at, chunk_size))));
+    for (const RecordBlock& block :
+         framer.feed(std::make_shared<const std::string>(text.substr(at, chunk_size)))) {
+      handle(block);
+    }
   }
   handle(framer.finish());
   return table;
