@@ -24,7 +24,7 @@ struct Masks {
 };
 
 // Bit i of each mask tells whether window byte i is an LF / a quote. The whole scan is driven by
-// these masks, so the common case (a window without quotes) costs a few vector ops and bit counts.
+// these masks, so the common case (a window without quotes) costs a few vector ops and popcounts.
 #if defined(__SSE2__)
 inline std::uint64_t movemask64(__m128i a, __m128i b, __m128i c, __m128i d) {
   const auto lo = static_cast<std::uint32_t>(_mm_movemask_epi8(a)) |
@@ -57,20 +57,6 @@ inline Masks window_masks(const char* p, char quote) {
 }
 #endif
 
-// Set bits of `x`. std::popcount becomes a call into libgcc unless the target has POPCNT, which
-// the x86-64 baseline this project builds for lacks; in the scan loop those calls were a quarter
-// of the framer's instructions (csv_parse/frame shows the difference). Inline SWAR instead.
-inline std::uint64_t count_ones(std::uint64_t x) {
-#if defined(__POPCNT__) || !defined(__x86_64__)
-  return static_cast<std::uint64_t>(std::popcount(x));
-#else
-  x = x - ((x >> 1) & 0x5555555555555555ULL);
-  x = (x & 0x3333333333333333ULL) + ((x >> 2) & 0x3333333333333333ULL);
-  x = (x + (x >> 4)) & 0x0F0F0F0F0F0F0F0FULL;
-  return (x * 0x0101010101010101ULL) >> 56;
-#endif
-}
-
 // Bits 0..p set, p in [0, 63] (for p = 63, 2 << 63 wraps to 0 and 0 - 1 to all ones).
 inline std::uint64_t through(int p) { return (std::uint64_t{2} << p) - 1; }
 
@@ -96,7 +82,7 @@ CsvFramer::ScanResult CsvFramer::scan(std::string_view bytes) {
   auto process = [&](Masks m, std::size_t base) {
     if (!in_quotes_ && m.quote == 0) {
       // Fast path: every LF in the window ends a record.
-      const std::uint64_t count = count_ones(m.newline);
+      const auto count = static_cast<std::uint64_t>(std::popcount(m.newline));
       if (count != 0 && result.records == 0) {
         result.first_end = base + static_cast<std::size_t>(std::countr_zero(m.newline)) + 1;
         result.lines_to_first_end = lines + 1;
@@ -128,7 +114,8 @@ CsvFramer::ScanResult CsvFramer::scan(std::string_view bytes) {
       events &= events - 1;
       const std::size_t at = base + static_cast<std::size_t>(p);
       if ((m.newline & bit) != 0) {
-        const std::uint64_t lines_through = lines + count_ones(m.newline & through(p));
+        const std::uint64_t lines_through =
+            lines + static_cast<std::uint64_t>(std::popcount(m.newline & through(p)));
         if (result.records == 0) {
           result.first_end = at + 1;
           result.lines_to_first_end = lines_through;
@@ -143,7 +130,7 @@ CsvFramer::ScanResult CsvFramer::scan(std::string_view bytes) {
       const char prev = at != 0 ? data[at - 1] : last_byte_;
       if (prev == delimiter || prev == '\n' || scanned_ + at == reopen_pos_) in_quotes_ = true;
     }
-    lines += count_ones(m.newline);
+    lines += static_cast<std::uint64_t>(std::popcount(m.newline));
   };
 
   std::size_t i = 0;
