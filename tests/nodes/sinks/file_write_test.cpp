@@ -13,7 +13,7 @@ using namespace sluice::testing;
 namespace {
 
 /// Makes write(2) fail with EFBIG past `bytes` in any file this process writes, for the scope:
-/// a real disk error from the writer thread without a full disk. SIGXFSZ, which would kill the
+/// a real disk error without a full disk. SIGXFSZ, which would kill the
 /// process, is ignored meanwhile.
 class FileSizeLimit {
  public:
@@ -49,8 +49,6 @@ TEST_CASE("file_write writes every byte in order and leaves no temp file") {
   std::string content;
   for (int i = 0; i < 50000; ++i) content += std::to_string(i) + ",";
   write_file(dir.file("in"), content);
-  // 1 worker leaves a core for the writer thread (on a machine with 2 or more); 4 write on the
-  // workers.
   for (const int threads : {1, 4}) {
     CAPTURE(threads);
     RunOptions options;
@@ -89,7 +87,7 @@ TEST_CASE("file_write reports a failed write with the path and keeps the old fil
   while (content.size() < (1 << 20)) content += "0123456789abcdef,";
   write_file(dir.file("in"), content);
   write_file(dir.file("out"), "old content");
-  for (const int threads : {1, 4}) {  // with and without the writer thread, as above
+  for (const int threads : {1, 4}) {
     CAPTURE(threads);
     RunOptions options;
     options.threads = threads;
@@ -99,7 +97,6 @@ TEST_CASE("file_write reports a failed write with the path and keeps the old fil
       report = run_yaml(kCopy, {{"input", dir.file("in")}, {"output", dir.file("out")}}, options);
     }
     REQUIRE_FALSE(report.status.ok());
-    // A writer thread's error surfaces from the sink step or from commit, whichever sees it first.
     CHECK(report.status.code() == StatusCode::io_error);
     CHECK(report.status.message().find("node 'write' (file_write)") != std::string::npos);
     CHECK(report.status.message().find("cannot write " + dir.file("out") + ": File too large") !=
