@@ -238,6 +238,11 @@ ReferenceRows parsed_rows_of(std::string_view text, std::size_t width, std::uint
     out.raws.emplace_back(parsed.rows.raw(r));
   }
   for (const auto& p : parsed.problems) out.problems.push_back({p.row, p.line, p.reason, p.raw});
+  std::uint64_t field_bytes = 0;
+  for (const Strings& row : out.rows) {
+    for (const std::string& field : row) field_bytes += field.size();
+  }
+  CHECK(parsed.rows.field_bytes() == field_bytes);
   return out;
 }
 
