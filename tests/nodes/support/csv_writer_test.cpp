@@ -138,6 +138,31 @@ TEST_CASE("writer: raw text is copied as read and added columns are written afte
         "4;last;\"\n\";x\n");
 }
 
+TEST_CASE("writer: records and added values larger than the write buffer") {
+  std::string big;
+  for (int i = 0; i < 700; ++i) big += "ab,\"c";  // 3500 bytes, quoted to 4202
+  const std::string quoted_big = [&] {
+    std::string q = "\"";
+    for (const char c : big) {
+      q += c;
+      if (c == '"') q += '"';
+    }
+    return q + "\"";
+  }();
+  CHECK(record({"1", big, "x"}) == "1," + quoted_big + ",x\n");
+  const Table table{{"a", "b"}, {{"1", big}, {big, ""}, {"2", "3"}}, 0};
+  CHECK(write_table(table, {}) ==
+        "a,b\n1," + quoted_big + "\n" + quoted_big + ",\n2,3\n");
+  // Raw text path: one long added value sends every row of the batch the slow way.
+  auto text = std::make_shared<const std::string>("1,x\n2,\"y\"\n");
+  const RowBatch rows = parse_and_extend(text, 2, {{big, ""}, {"", "z"}}, Dialect{});
+  std::string out;
+  append_rows(rows, out, {});
+  CHECK(out == "1,x," + quoted_big + ",\n2,\"y\",,z\n");
+  CHECK(read_back("a,b,c,d\n" + out, 5, Dialect{}) ==
+        Table{{"a", "b", "c", "d"}, {{"1", "x", big, ""}, {"2", "y", "", "z"}}, 0});
+}
+
 TEST_CASE("writer: plain fields are not quoted") {
   CHECK(record({"1", "hello", "greet"}) == "1,hello,greet\n");
   CHECK(record({" padded ", "caf\xC3\xA9"}) == " padded ,caf\xC3\xA9\n");
