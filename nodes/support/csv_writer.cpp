@@ -207,12 +207,6 @@ void put_record(std::span<const std::string_view> fields, AppendBuffer& buffer,
   out.append(terminator);
 }
 
-// Size of `field` as written: quoted with its quotes doubled, or as it is.
-std::size_t written_size(std::string_view field, char delimiter, char quote) {
-  if (!needs_quotes(field, delimiter, quote)) return field.size();
-  return field.size() + 2 + static_cast<std::size_t>(std::count(field.begin(), field.end(), quote));
-}
-
 }  // namespace
 
 void append_record(std::span<const std::string_view> fields, std::string& out,
@@ -251,19 +245,18 @@ void append_rows(const RowBatch& rows, std::string& out, const WriterOptions& op
   const char delimiter = options.dialect.delimiter;
   const char quote = options.dialect.quote;
   const bool crlf = options.crlf;
-  // The exact output size, so the string never grows (a growth copies everything written so
-  // far), and the most any row can add after its raw text, so a row checks the room it needs
-  // without summing its values again. Added columns are mostly short or empty: sizing them
-  // twice costs little.
-  std::size_t size = out.size() + rows.raw_bytes() + count * (added + terminator.size());
+  // Room for the most the rows can take, so the string never grows (a growth copies everything
+  // written so far), and the most any row can add after its raw text, so a row checks the room
+  // it needs without going over its values again. Both count every added value as if it needed
+  // quotes: exact sizes would check each value twice, and capacity never written to costs no
+  // memory. Added values are mostly short or empty.
+  std::size_t size = out.size() + rows.raw_bytes();
   std::size_t widest_tail = 0;
   for (std::size_t r = 0; r < count; ++r) {
     const std::string_view* const values = first_added + r * width;
     std::size_t tail = added + terminator.size();
-    for (std::size_t c = 0; c < added; ++c) {
-      size += written_size(values[c], delimiter, quote);
-      tail += max_written_size(values[c]);
-    }
+    for (std::size_t c = 0; c < added; ++c) tail += max_written_size(values[c]);
+    size += tail;
     widest_tail = std::max(widest_tail, tail);
   }
   out.reserve(size);
