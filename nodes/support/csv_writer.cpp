@@ -267,7 +267,8 @@ void append_rows(const RowBatch& rows, std::string& out, const WriterOptions& op
       p = copy(p, raw);
       for (std::size_t c = 0; c < added; ++c) {
         *p++ = delimiter;
-        p = write_field(p, values[c], delimiter, quote);
+        // Most added values are empty (no entity of that kind): no call for those.
+        if (!values[c].empty()) p = write_field(p, values[c], delimiter, quote);
       }
       if (crlf) *p++ = '\r';
       *p++ = '\n';
