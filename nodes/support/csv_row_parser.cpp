@@ -10,6 +10,9 @@
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
+#if defined(__SSSE3__)
+#include <tmmintrin.h>
+#endif
 
 namespace sluice::csv {
 
@@ -28,6 +31,10 @@ class SpecialBytes {
   SpecialBytes(std::string_view text, const Dialect& dialect)
       : data_(text.data()), size_(text.size()), delimiter_(dialect.delimiter),
         quote_(dialect.quote) {
+#if defined(__SSSE3__)
+    use_lookup_ = nibble_lookup_works(dialect);
+    if (use_lookup_) lookup_ = nibble_lookup(dialect);
+#endif
     if (size_ != 0) load();
   }
 
@@ -56,8 +63,44 @@ class SpecialBytes {
     mask_ = window_mask(padded) & ((std::uint64_t{1} << rest) - 1);
   }
 
+#if defined(__SSSE3__)
+  // One table lookup per 16 bytes finds all three special bytes, instead of three compares, when
+  // the low 4 bits of the delimiter, the quote and LF differ (they do for ',' ';' '\t' '|' with
+  // '"' or '\''): the table holds, at each of those three nibbles, the special byte ending in it,
+  // and a byte is special when it equals the entry at its own low nibble. Every other entry ends in
+  // a nibble other than its index, so no byte matches it. Benchmark: node_bench csv_parse/split.
+  static int low_nibble(char c) { return static_cast<unsigned char>(c) & 0x0F; }
+
+  static bool nibble_lookup_works(const Dialect& dialect) {
+    const int d = low_nibble(dialect.delimiter);
+    const int q = low_nibble(dialect.quote);
+    const int lf = low_nibble('\n');
+    return d != q && d != lf && q != lf;
+  }
+
+  static __m128i nibble_lookup(const Dialect& dialect) {
+    alignas(16) char table[16];
+    for (int i = 0; i < 16; ++i) table[i] = i == 0 ? 1 : 0;
+    table[low_nibble(dialect.delimiter)] = dialect.delimiter;
+    table[low_nibble(dialect.quote)] = dialect.quote;
+    table[low_nibble('\n')] = '\n';
+    return _mm_load_si128(reinterpret_cast<const __m128i*>(table));
+  }
+#endif
+
 #if defined(__SSE2__)
   std::uint64_t window_mask(const char* p) const {
+#if defined(__SSSE3__)
+    if (use_lookup_) {
+      const __m128i low_bits = _mm_set1_epi8(0x0F);
+      auto part = [&](const char* at) -> std::uint64_t {
+        const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(at));
+        const __m128i special = _mm_shuffle_epi8(lookup_, _mm_and_si128(v, low_bits));
+        return static_cast<std::uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, special)));
+      };
+      return part(p) | (part(p + 16) << 16) | (part(p + 32) << 32) | (part(p + 48) << 48);
+    }
+#endif
     const __m128i delimiter = _mm_set1_epi8(delimiter_);
     const __m128i quote = _mm_set1_epi8(quote_);
     const __m128i newline = _mm_set1_epi8('\n');
@@ -87,6 +130,10 @@ class SpecialBytes {
   char quote_;
   std::size_t base_ = 0;
   std::uint64_t mask_ = 0;
+#if defined(__SSSE3__)
+  bool use_lookup_ = false;
+  __m128i lookup_;
+#endif
 };
 
 enum class Flaw : std::uint8_t { none, junk_after_quote, unclosed_quote };
