@@ -1,5 +1,6 @@
 #include "csv_writer.hpp"
 
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
 #include <vector>
@@ -16,6 +17,58 @@ inline bool is_special(char c, char delimiter, char quote) {
   return c == delimiter || c == quote || c == '\n' || c == '\r';
 }
 
+inline std::uint64_t load_word(const char* p) {
+  std::uint64_t word;
+  std::memcpy(&word, p, sizeof word);
+  return word;
+}
+
+inline std::uint32_t load_half_word(const char* p) {
+  std::uint32_t word;
+  std::memcpy(&word, p, sizeof word);
+  return word;
+}
+
+#if defined(__SSE2__)
+// Most fields need no quoting, so this check is on the hot path. Every field of 4+ bytes is
+// checked with 16-byte compares: long ones 16 bytes per step (the last step overlapping the one
+// before), shorter ones as two overlapping 8- or 4-byte loads packed into one vector, so no field
+// pays a byte loop or a read past its end. Only fields under 4 bytes loop.
+bool has_special_byte(std::string_view field, char delimiter, char quote) {
+  const char* p = field.data();
+  const std::size_t n = field.size();
+  if (n < 4) {
+    for (std::size_t i = 0; i < n; ++i) {
+      if (is_special(p[i], delimiter, quote)) return true;
+    }
+    return false;
+  }
+  const __m128i d = _mm_set1_epi8(delimiter);
+  const __m128i q = _mm_set1_epi8(quote);
+  const __m128i lf = _mm_set1_epi8('\n');
+  const __m128i cr = _mm_set1_epi8('\r');
+  auto hit = [&](__m128i v) {
+    const __m128i any = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, d), _mm_cmpeq_epi8(v, q)),
+                                     _mm_or_si128(_mm_cmpeq_epi8(v, lf), _mm_cmpeq_epi8(v, cr)));
+    return _mm_movemask_epi8(any) != 0;
+  };
+  if (n < 8) {
+    const auto head = static_cast<int>(load_half_word(p));
+    const auto tail = static_cast<int>(load_half_word(p + n - 4));
+    return hit(_mm_set_epi32(head, tail, head, tail));
+  }
+  if (n < 16) {
+    return hit(_mm_set_epi64x(static_cast<long long>(load_word(p)),
+                              static_cast<long long>(load_word(p + n - 8))));
+  }
+  auto load = [](const char* at) { return _mm_loadu_si128(reinterpret_cast<const __m128i*>(at)); };
+  std::size_t i = 0;
+  for (; i + 16 <= n; i += 16) {
+    if (hit(load(p + i))) return true;
+  }
+  return i < n && hit(load(p + n - 16));
+}
+#else
 // SWAR: true when some byte of `word` equals the byte replicated in `pattern`.
 inline bool word_has(std::uint64_t word, std::uint64_t pattern) {
   constexpr std::uint64_t kLow = 0x0101010101010101ULL;
@@ -24,37 +77,10 @@ inline bool word_has(std::uint64_t word, std::uint64_t pattern) {
   return ((x - kLow) & ~x & kHigh) != 0;
 }
 
-inline std::uint64_t load_word(const char* p) {
-  std::uint64_t word;
-  std::memcpy(&word, p, sizeof word);
-  return word;
-}
-
-// Most fields need no quoting, so this check is on the hot path. Fields of 16+ bytes are checked
-// 16 bytes per step with SSE2, 8..15 bytes with two overlapping 8-byte SWAR words; the last step
-// overlaps the previous one instead of falling back to a byte loop. Only tiny fields loop.
-bool needs_quotes(std::string_view field, char delimiter, char quote) {
+// Fields of 8+ bytes are checked 8 bytes per step, the last step overlapping the one before.
+bool has_special_byte(std::string_view field, char delimiter, char quote) {
   const char* p = field.data();
   const std::size_t n = field.size();
-#if defined(__SSE2__)
-  if (n >= 16) {
-    const __m128i d = _mm_set1_epi8(delimiter);
-    const __m128i q = _mm_set1_epi8(quote);
-    const __m128i lf = _mm_set1_epi8('\n');
-    const __m128i cr = _mm_set1_epi8('\r');
-    auto hit = [&](const char* at) {
-      const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(at));
-      const __m128i any = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, d), _mm_cmpeq_epi8(v, q)),
-                                       _mm_or_si128(_mm_cmpeq_epi8(v, lf), _mm_cmpeq_epi8(v, cr)));
-      return _mm_movemask_epi8(any) != 0;
-    };
-    std::size_t i = 0;
-    for (; i + 16 <= n; i += 16) {
-      if (hit(p + i)) return true;
-    }
-    return i < n && hit(p + n - 16);
-  }
-#endif
   if (n >= 8) {
     constexpr std::uint64_t kLow = 0x0101010101010101ULL;
     const std::uint64_t d = kLow * static_cast<unsigned char>(delimiter);
@@ -75,64 +101,119 @@ bool needs_quotes(std::string_view field, char delimiter, char quote) {
   }
   return false;
 }
+#endif
 
-void append_quoted(std::string_view field, char quote, std::string& out) {
-  out.push_back(quote);
-  std::size_t from = 0;
-  for (std::size_t at = field.find(quote); at != std::string_view::npos;
-       at = field.find(quote, at + 1)) {
-    out.append(field.substr(from, at + 1 - from));
-    out.push_back(quote);
-    from = at + 1;
+// Inline, so the most common value of all, an empty one, costs a compare and no call.
+inline bool needs_quotes(std::string_view field, char delimiter, char quote) {
+  return !field.empty() && has_special_byte(field, delimiter, quote);
+}
+
+// Most records are written through a small buffer that stays in L1: a record checks once that
+// its largest possible size fits, then is written with a plain pointer, and full buffers go to
+// the output string in one append. Written piece by piece into the string, every delimiter and
+// value would pay std::string's capacity check, size update and terminator store.
+class AppendBuffer {
+ public:
+  explicit AppendBuffer(std::string& out) : out_(out) {}
+
+  /// Room for `bytes` more bytes (flushing first when needed), or null when `bytes` is more than
+  /// the buffer holds. Write there, then pass the end of what was written to commit().
+  char* room(std::size_t bytes) {
+    if (bytes > kSize - used_) {
+      flush();
+      if (bytes > kSize) return nullptr;
+    }
+    return buffer_ + used_;
   }
-  out.append(field.substr(from));
-  out.push_back(quote);
+  void commit(const char* end) { used_ = static_cast<std::size_t>(end - buffer_); }
+
+  /// Appends what the buffer holds to the output; call before reading the output.
+  void flush() {
+    out_.append(buffer_, used_);
+    used_ = 0;
+  }
+
+  /// The output itself, for records too large for the buffer (flush() first).
+  std::string& out() { return out_; }
+
+ private:
+  static constexpr std::size_t kSize = 2048;
+  std::string& out_;
+  std::size_t used_ = 0;
+  char buffer_[kSize];
+};
+
+// Most a field can take when written: every byte a doubled quote, plus the enclosing quotes.
+std::size_t max_written_size(std::string_view field) { return 2 * field.size() + 2; }
+
+char* copy(char* p, std::string_view text) {
+  if (!text.empty()) std::memcpy(p, text.data(), text.size());
+  return p + text.size();
+}
+
+// Writes `field` at `p`, quoted with its quotes doubled when it needs quotes, and returns the end.
+// `p` must have room for max_written_size(field).
+char* write_field(char* p, std::string_view field, char delimiter, char quote) {
+  if (!needs_quotes(field, delimiter, quote)) return copy(p, field);
+  *p++ = quote;
+  for (const char c : field) {
+    *p++ = c;
+    if (c == quote) *p++ = quote;
+  }
+  *p++ = quote;
+  return p;
+}
+
+// The same, appended to a string: for records too large for the buffer.
+void append_field(std::string& out, std::string_view field, char delimiter, char quote) {
+  const std::size_t start = out.size();
+  out.resize(start + max_written_size(field));
+  out.resize(static_cast<std::size_t>(write_field(out.data() + start, field, delimiter, quote) -
+                                      out.data()));
+}
+
+std::string_view terminator_of(const WriterOptions& options) {
+  return options.crlf ? std::string_view("\r\n") : std::string_view("\n");
+}
+
+void put_record(std::span<const std::string_view> fields, AppendBuffer& buffer,
+                const WriterOptions& options) {
+  const char delimiter = options.dialect.delimiter;
+  const char quote = options.dialect.quote;
+  const std::string_view terminator = terminator_of(options);
+  if (fields.size() == 1 && fields[0].empty()) {
+    // Not an empty line, which would be read back as a (rejected) blank line.
+    char* p = buffer.room(2 + terminator.size());
+    *p++ = quote;
+    *p++ = quote;
+    buffer.commit(copy(p, terminator));
+    return;
+  }
+  std::size_t bound = terminator.size();
+  for (const std::string_view field : fields) bound += 1 + max_written_size(field);
+  if (char* p = buffer.room(bound)) {
+    for (std::size_t i = 0; i < fields.size(); ++i) {
+      if (i != 0) *p++ = delimiter;
+      p = write_field(p, fields[i], delimiter, quote);
+    }
+    buffer.commit(copy(p, terminator));
+    return;
+  }
+  std::string& out = buffer.out();
+  for (std::size_t i = 0; i < fields.size(); ++i) {
+    if (i != 0) out.push_back(delimiter);
+    append_field(out, fields[i], delimiter, quote);
+  }
+  out.append(terminator);
 }
 
 }  // namespace
 
 void append_record(std::span<const std::string_view> fields, std::string& out,
                    const WriterOptions& options) {
-  const char delimiter = options.dialect.delimiter;
-  const char quote = options.dialect.quote;
-  const std::size_t terminator = options.crlf ? 2 : 1;
-
-  // Fast path: no field needs quoting, so the record's size is known; grow once and copy.
-  bool plain = !(fields.size() == 1 && fields[0].empty());
-  std::size_t size = fields.empty() ? terminator : fields.size() - 1 + terminator;
-  for (std::size_t i = 0; plain && i < fields.size(); ++i) {
-    size += fields[i].size();
-    plain = !needs_quotes(fields[i], delimiter, quote);
-  }
-  if (plain) {
-    const std::size_t start = out.size();
-    out.resize(start + size);
-    char* dst = out.data() + start;
-    for (std::size_t i = 0; i < fields.size(); ++i) {
-      if (i != 0) *dst++ = delimiter;
-      if (!fields[i].empty()) std::memcpy(dst, fields[i].data(), fields[i].size());
-      dst += fields[i].size();
-    }
-    if (options.crlf) *dst++ = '\r';
-    *dst = '\n';
-    return;
-  }
-
-  if (fields.size() == 1 && fields[0].empty()) {
-    out.push_back(quote);
-    out.push_back(quote);
-  } else {
-    for (std::size_t i = 0; i < fields.size(); ++i) {
-      if (i != 0) out.push_back(delimiter);
-      if (needs_quotes(fields[i], delimiter, quote)) {
-        append_quoted(fields[i], quote, out);
-      } else {
-        out.append(fields[i]);
-      }
-    }
-  }
-  if (options.crlf) out.push_back('\r');
-  out.push_back('\n');
+  AppendBuffer buffer(out);
+  put_record(fields, buffer, options);
+  buffer.flush();
 }
 
 void append_header(const Columns& columns, std::string& out, const WriterOptions& options) {
@@ -141,33 +222,67 @@ void append_header(const Columns& columns, std::string& out, const WriterOptions
 }
 
 void append_rows(const RowBatch& rows, std::string& out, const WriterOptions& options) {
-  const std::size_t per_row = rows.width() + (options.crlf ? 2 : 1);
-  // Exact size when nothing needs quoting; quoting only adds a little and amortized growth covers it.
-  out.reserve(out.size() + rows.field_bytes() + rows.size() * per_row);
+  const std::string_view terminator = terminator_of(options);
   const bool copy_raw = rows.has_raw() && rows.raw_delimiter() == options.dialect.delimiter &&
                         rows.raw_quote() == options.dialect.quote;
+  AppendBuffer buffer(out);
   if (!copy_raw) {
-    for (std::size_t r = 0; r < rows.size(); ++r) append_record(rows.row(r), out, options);
+    // Exact size when nothing needs quoting; quoting only adds a little and growth covers it.
+    out.reserve(out.size() + rows.field_bytes() + rows.size() * (rows.width() + terminator.size()));
+    for (std::size_t r = 0; r < rows.size(); ++r) put_record(rows.row(r), buffer, options);
+    buffer.flush();
     return;
   }
   // The leading columns are copied as they were read; only columns added since are written here.
+  // Everything the loops read is in plain locals: the bytes stored through char pointers may
+  // alias anything, so a value read through `rows` would be reloaded after every store.
+  const std::size_t count = rows.size();
+  if (count == 0) return;
+  const std::size_t width = rows.width();
   const std::size_t raw_width = rows.raw_width();
+  const std::size_t added = width - raw_width;
+  const std::string_view* const first_added = rows.row(0).data() + raw_width;
   const char delimiter = options.dialect.delimiter;
   const char quote = options.dialect.quote;
-  for (std::size_t r = 0; r < rows.size(); ++r) {
-    out.append(rows.raw(r));
-    const auto row = rows.row(r);
-    for (std::size_t c = raw_width; c < row.size(); ++c) {
-      out.push_back(delimiter);
-      if (needs_quotes(row[c], delimiter, quote)) {
-        append_quoted(row[c], quote, out);
-      } else {
-        out.append(row[c]);
-      }
-    }
-    if (options.crlf) out.push_back('\r');
-    out.push_back('\n');
+  const bool crlf = options.crlf;
+  // Room for the most the rows can take, so the string never grows (a growth copies everything
+  // written so far), and the most any row can add after its raw text, so a row checks the room
+  // it needs without going over its values again. Both count every added value as if it needed
+  // quotes: exact sizes would check each value twice, and capacity never written to costs no
+  // memory. Added values are mostly short or empty.
+  std::size_t size = out.size() + rows.raw_bytes();
+  std::size_t widest_tail = 0;
+  for (std::size_t r = 0; r < count; ++r) {
+    const std::string_view* const values = first_added + r * width;
+    std::size_t tail = added + terminator.size();
+    for (std::size_t c = 0; c < added; ++c) tail += max_written_size(values[c]);
+    size += tail;
+    widest_tail = std::max(widest_tail, tail);
   }
+  out.reserve(size);
+  for (std::size_t r = 0; r < count; ++r) {
+    const std::string_view raw = rows.raw(r);
+    const std::string_view* const values = first_added + r * width;
+    if (char* p = buffer.room(raw.size() + widest_tail)) {
+      p = copy(p, raw);
+      for (std::size_t c = 0; c < added; ++c) {
+        *p++ = delimiter;
+        // Most added values are empty (no entity of that kind): no call for those.
+        if (!values[c].empty()) p = write_field(p, values[c], delimiter, quote);
+      }
+      if (crlf) *p++ = '\r';
+      *p++ = '\n';
+      buffer.commit(p);
+      continue;
+    }
+    out.append(raw);
+    for (std::size_t c = 0; c < added; ++c) {
+      out.push_back(delimiter);
+      append_field(out, values[c], delimiter, quote);
+    }
+    out.append(terminator);
+  }
+  buffer.flush();
 }
 
 }  // namespace sluice::csv

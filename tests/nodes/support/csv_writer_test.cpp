@@ -79,6 +79,93 @@ std::string write_table(const Table& table, const WriterOptions& options) {
   return out;
 }
 
+// Parses `text` (data rows only, no header) as csv_parse does, so the rows keep their raw text,
+// then appends `extra` columns to every row the way ner_extract does (raw text kept).
+RowBatch parse_and_extend(const std::shared_ptr<const std::string>& text, std::size_t width,
+                          const std::vector<Strings>& extra, Dialect d) {
+  auto columns = std::make_shared<Columns>();
+  for (std::size_t c = 0; c < width; ++c) columns->names.push_back("c" + std::to_string(c));
+  RecordBlock block;
+  block.owner = text;
+  block.bytes = *text;
+  block.first_row = 2;
+  block.first_line = 2;
+  ParsedRows parsed = parse_rows(block, columns, d);
+  REQUIRE(parsed.problems.empty());
+  REQUIRE(parsed.rows.has_raw());
+  REQUIRE(parsed.rows.size() == extra.size());
+  auto extended_columns = std::make_shared<Columns>(*columns);
+  const std::size_t added = extra.empty() ? 0 : extra[0].size();
+  for (std::size_t c = 0; c < added; ++c) extended_columns->names.push_back("e" + std::to_string(c));
+  RowBatch out(extended_columns);
+  out.keep_alive_all(parsed.rows);
+  out.set_raw_layout(parsed.rows.raw_width(), parsed.rows.raw_delimiter(), parsed.rows.raw_quote());
+  for (std::size_t r = 0; r < parsed.rows.size(); ++r) {
+    std::vector<std::string_view> fields(parsed.rows.row(r).begin(), parsed.rows.row(r).end());
+    for (const std::string& value : extra[r]) fields.push_back(out.arena().store(value));
+    out.add_row(fields, parsed.rows.row_number(r), parsed.rows.raw(r));
+  }
+  return out;
+}
+
+TEST_CASE("writer: raw text is copied as read and added columns are written after it") {
+  auto text = std::make_shared<const std::string>(
+      "1,\"a,b\"\r\n2,\"x\"\"y\nz\"\n\"3\",plain\n4,last");
+  const RowBatch rows =
+      parse_and_extend(text, 2, {{"", "q,\"r"}, {"e", ""}, {"", ""}, {"\n", "x"}}, Dialect{});
+  std::string out;
+  append_rows(rows, out, {});
+  CHECK(out ==
+        "1,\"a,b\",,\"q,\"\"r\"\n"
+        "2,\"x\"\"y\nz\",e,\n"
+        "\"3\",plain,,\n"
+        "4,last,\"\n\",x\n");
+  WriterOptions crlf;
+  crlf.crlf = true;
+  out.clear();
+  append_rows(rows, out, crlf);
+  CHECK(out ==
+        "1,\"a,b\",,\"q,\"\"r\"\r\n"
+        "2,\"x\"\"y\nz\",e,\r\n"
+        "\"3\",plain,,\r\n"
+        "4,last,\"\n\",x\r\n");
+  // Another dialect cannot reuse the raw text: every field is written again.
+  WriterOptions semicolon;
+  semicolon.dialect = Dialect{';', '"'};
+  out.clear();
+  append_rows(rows, out, semicolon);
+  CHECK(out ==
+        "1;a,b;;\"q,\"\"r\"\n"
+        "2;\"x\"\"y\nz\";e;\n"
+        "3;plain;;\n"
+        "4;last;\"\n\";x\n");
+}
+
+TEST_CASE("writer: records and added values larger than the write buffer") {
+  std::string big;
+  for (int i = 0; i < 700; ++i) big += "ab,\"c";  // 3500 bytes, quoted to 4202
+  const std::string quoted_big = [&] {
+    std::string q = "\"";
+    for (const char c : big) {
+      q += c;
+      if (c == '"') q += '"';
+    }
+    return q + "\"";
+  }();
+  CHECK(record({"1", big, "x"}) == "1," + quoted_big + ",x\n");
+  const Table table{{"a", "b"}, {{"1", big}, {big, ""}, {"2", "3"}}, 0};
+  CHECK(write_table(table, {}) ==
+        "a,b\n1," + quoted_big + "\n" + quoted_big + ",\n2,3\n");
+  // Raw text path: one long added value sends every row of the batch the slow way.
+  auto text = std::make_shared<const std::string>("1,x\n2,\"y\"\n");
+  const RowBatch rows = parse_and_extend(text, 2, {{big, ""}, {"", "z"}}, Dialect{});
+  std::string out;
+  append_rows(rows, out, {});
+  CHECK(out == "1,x," + quoted_big + ",\n2,\"y\",,z\n");
+  CHECK(read_back("a,b,c,d\n" + out, 5, Dialect{}) ==
+        Table{{"a", "b", "c", "d"}, {{"1", "x", big, ""}, {"2", "y", "", "z"}}, 0});
+}
+
 TEST_CASE("writer: plain fields are not quoted") {
   CHECK(record({"1", "hello", "greet"}) == "1,hello,greet\n");
   CHECK(record({" padded ", "caf\xC3\xA9"}) == " padded ,caf\xC3\xA9\n");
@@ -196,6 +283,51 @@ TEST_CASE("writer: randomized round trip") {
     CAPTURE(round);
     CAPTURE(chunk);
     CHECK(read_back(text, chunk, options.dialect) == table);
+  }
+}
+
+TEST_CASE("writer: randomized round trip through the raw text path") {
+  const std::uint32_t seed = 20251122;
+  MESSAGE("random seed " << seed);
+  std::mt19937 rng(seed);
+  const std::string pieces[] = {"a", "Z", " ", ",", "\"", "\"\"", "\n", "\r", ";", "\xC3\xA9",
+                                std::string(40, 'w')};
+  auto random_text = [&](std::size_t max_pieces) {
+    std::string s;
+    const std::size_t n = rng() % (max_pieces + 1);
+    for (std::size_t i = 0; i < n; ++i) s += pieces[rng() % std::size(pieces)];
+    return s;
+  };
+  for (int round = 0; round < 200; ++round) {
+    Table table;
+    const std::size_t width = 1 + rng() % 4;
+    const std::size_t added = rng() % 4;
+    for (std::size_t c = 0; c < width; ++c) table.columns.push_back("c" + std::to_string(c));
+    for (std::size_t c = 0; c < added; ++c) table.columns.push_back("e" + std::to_string(c));
+    Table original{Strings(table.columns.begin(), table.columns.begin() + static_cast<long>(width)),
+                   {}, 0};
+    std::vector<Strings> extra;
+    const std::size_t rows = 1 + rng() % 30;
+    for (std::size_t r = 0; r < rows; ++r) {
+      Strings row;
+      for (std::size_t c = 0; c < width + added; ++c) row.push_back(random_text(5));
+      original.rows.emplace_back(row.begin(), row.begin() + static_cast<long>(width));
+      extra.emplace_back(row.begin() + static_cast<long>(width), row.end());
+      table.rows.push_back(std::move(row));
+    }
+    WriterOptions options;
+    options.crlf = rng() % 2 == 0;
+    const std::string written = write_table(original, options);
+    // Data rows only: parse_and_extend has no header to skip.
+    const std::size_t header = written.find('\n') + 1;
+    const RowBatch rows_with_raw =
+        parse_and_extend(std::make_shared<const std::string>(written.substr(header)), width, extra,
+                         options.dialect);
+    std::string text;
+    append_header(*rows_with_raw.columns(), text, options);
+    append_rows(rows_with_raw, text, options);
+    CAPTURE(round);
+    CHECK(read_back(text, 1 + rng() % 200, options.dialect) == table);
   }
 }
 
