@@ -246,24 +246,17 @@ void append_rows(const RowBatch& rows, std::string& out, const WriterOptions& op
   const char quote = options.dialect.quote;
   const bool crlf = options.crlf;
   // Room for the most the rows can take, so the string never grows (a growth copies everything
-  // written so far), and the most any row can add after its raw text, so a row checks the room
-  // it needs without going over its values again. Both count every added value as if it needed
-  // quotes: exact sizes would check each value twice, and capacity never written to costs no
-  // memory. Added values are mostly short or empty.
-  std::size_t size = out.size() + rows.raw_bytes();
-  std::size_t widest_tail = 0;
-  for (std::size_t r = 0; r < count; ++r) {
-    const std::string_view* const values = first_added + r * width;
-    std::size_t tail = added + terminator.size();
-    for (std::size_t c = 0; c < added; ++c) tail += max_written_size(values[c]);
-    size += tail;
-    widest_tail = std::max(widest_tail, tail);
-  }
-  out.reserve(size);
+  // written so far): every added value counted as if it needed quotes. Capacity never written to
+  // costs no memory, while exact sizes would need a pass over the added values first (memory
+  // that is mostly out of cache by now, read twice).
+  out.reserve(out.size() + rows.raw_bytes() + 2 * rows.bytes_past_raw() +
+              count * (3 * added + terminator.size()));
   for (std::size_t r = 0; r < count; ++r) {
     const std::string_view raw = rows.raw(r);
     const std::string_view* const values = first_added + r * width;
-    if (char* p = buffer.room(raw.size() + widest_tail)) {
+    std::size_t bound = raw.size() + added + terminator.size();
+    for (std::size_t c = 0; c < added; ++c) bound += max_written_size(values[c]);
+    if (char* p = buffer.room(bound)) {
       p = copy(p, raw);
       for (std::size_t c = 0; c < added; ++c) {
         *p++ = delimiter;

@@ -97,9 +97,7 @@ class RowBatch {
   }
   /// Appends a row; `fields.size()` must equal width(). Views must point into kept-alive memory.
   void add_row(std::span<const std::string_view> fields, std::uint64_t row_number) {
-    fields_.insert(fields_.end(), fields.begin(), fields.end());
-    for (const auto& field : fields) field_bytes_ += field.size();
-    row_numbers_.push_back(row_number);
+    append_row(fields, row_number, bytes_of(fields));
   }
 
   // ---- raw text (optional) ----
@@ -123,23 +121,24 @@ class RowBatch {
   /// Appends a row together with its raw text (see set_raw_layout).
   void add_row(std::span<const std::string_view> fields, std::uint64_t row_number,
                std::string_view raw) {
-    add_row(fields, row_number);
-    raw_.push_back(raw);
-    raw_bytes_ += raw.size();
+    const std::size_t covered = raw_width_ < fields.size() ? raw_width_ : fields.size();
+    const std::uint64_t past_raw = bytes_of(fields.subspan(covered));
+    append_row(fields, row_number, bytes_of(fields.first(covered)) + past_raw);
+    append_raw(raw, past_raw);
   }
   /// Same, for a producer that already knows the total size of `fields` (a parser: the raw text
   /// minus delimiters and quotes), which saves a pass over the fields. `field_bytes` must equal
   /// the sum of the fields' sizes.
   void add_row(std::span<const std::string_view> fields, std::uint64_t row_number,
                std::string_view raw, std::size_t field_bytes) {
-    fields_.insert(fields_.end(), fields.begin(), fields.end());
-    field_bytes_ += field_bytes;
-    row_numbers_.push_back(row_number);
-    raw_.push_back(raw);
-    raw_bytes_ += raw.size();
+    append_row(fields, row_number, field_bytes);
+    // A parser's raw text covers every field: nothing to sum then.
+    append_raw(raw, fields.size() > raw_width_ ? bytes_of(fields.subspan(raw_width_)) : 0);
   }
-  /// Bytes of all rows' raw text (0 without raw text), so a writer can size its output up front.
+  /// Bytes of all rows' raw text (0 without raw text), and of the values in the columns the raw
+  /// text does not cover (from raw_width() on), so a writer can size its output up front.
   std::uint64_t raw_bytes() const noexcept { return raw_bytes_; }
+  std::uint64_t bytes_past_raw() const noexcept { return bytes_past_raw_; }
 
   /// Bytes of all fields' values (for metrics); kept as rows are added, so it costs nothing.
   std::uint64_t field_bytes() const noexcept { return field_bytes_; }
@@ -153,6 +152,27 @@ class RowBatch {
   bool known_valid_utf8() const noexcept { return known_valid_utf8_; }
 
  private:
+  // Summed in a local: a member would be reloaded and stored for every field, as the fields'
+  // sizes might alias it.
+  static std::uint64_t bytes_of(std::span<const std::string_view> fields) {
+    std::uint64_t bytes = 0;
+    for (const auto& field : fields) bytes += field.size();
+    return bytes;
+  }
+
+  void append_row(std::span<const std::string_view> fields, std::uint64_t row_number,
+                  std::uint64_t field_bytes) {
+    fields_.insert(fields_.end(), fields.begin(), fields.end());
+    field_bytes_ += field_bytes;
+    row_numbers_.push_back(row_number);
+  }
+
+  void append_raw(std::string_view raw, std::uint64_t bytes_past_raw) {
+    raw_.push_back(raw);
+    raw_bytes_ += raw.size();
+    bytes_past_raw_ += bytes_past_raw;
+  }
+
   std::shared_ptr<const Columns> columns_;
   std::vector<std::shared_ptr<const void>> owners_;
   std::shared_ptr<Arena> arena_;
@@ -161,6 +181,7 @@ class RowBatch {
   std::uint64_t field_bytes_ = 0;
   std::vector<std::string_view> raw_;
   std::uint64_t raw_bytes_ = 0;
+  std::uint64_t bytes_past_raw_ = 0;
   std::size_t raw_width_ = 0;
   char raw_delimiter_ = ',';
   char raw_quote_ = '"';

@@ -156,7 +156,8 @@ TEST_CASE("writer: records and added values larger than the write buffer") {
   const Table table{{"a", "b"}, {{"1", big}, {big, ""}, {"2", "3"}}, 0};
   CHECK(write_table(table, {}) ==
         "a,b\n1," + quoted_big + "\n" + quoted_big + ",\n2,3\n");
-  // Raw text path: one long added value sends every row of the batch the slow way.
+  // Raw text path: a row whose added values may not fit the write buffer goes to the string
+  // directly.
   auto text = std::make_shared<const std::string>("1,x\n2,\"y\"\n");
   const RowBatch rows = parse_and_extend(text, 2, {{big, ""}, {"", "z"}}, Dialect{});
   std::string out;
