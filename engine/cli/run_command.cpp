@@ -75,6 +75,9 @@ int run_command(const std::vector<std::string>& argv) {
       {"threads", true, "worker threads (default: the pipeline's setting, else all cores)"},
       {"max-in-flight", true, "batches in flight per source (bounds memory)"},
       {"report", true, "write the run report (metrics, peak RSS) as JSON to this file"},
+      {"trace", true,
+       "write a timeline of every task (node, worker, time) to this file (Chrome trace format, "
+       "opens in ui.perfetto.dev)"},
       {"verbose", false, "log node activity (never secrets)"},
       {"quiet", false, "print nothing but errors"},
       {"help", false, "show this help"},
@@ -104,6 +107,7 @@ int run_command(const std::vector<std::string>& argv) {
   options.threads = static_cast<int>(*threads);
   options.max_in_flight = static_cast<std::size_t>(*in_flight);
   options.verbose = args->has("verbose");
+  if (auto path = args->value("trace")) options.trace_path = *path;
   options.on_log = [&](const std::string& line) {
     if (quiet) return;
     std::lock_guard lock(stderr_mutex);

@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "graph/running_graph.hpp"
+#include "graph/task_trace.hpp"
 #include "spec/pipeline_validator.hpp"
 
 namespace sluice {
@@ -151,6 +152,18 @@ RunReport Pipeline::run(const RunOptions& options) {
   report.threads = threads;
   report.max_in_flight = max_in_flight;
 
+  // A trace that cannot be created stops the run before anything is read or written: the user
+  // asked for it, most likely to look at this very run.
+  std::unique_ptr<detail::TaskTrace> trace;
+  if (!options.trace_path.empty()) {
+    auto created = detail::TaskTrace::create(options.trace_path, impl.spec.id);
+    if (!created) {
+      report.status = created.status();
+      return report;
+    }
+    trace = std::move(created).value();
+  }
+
   const std::size_t count = impl.nodes.size();
   detail::FailureSlot failure;
   std::vector<NodeMetrics> metrics(count);
@@ -208,7 +221,7 @@ RunReport Pipeline::run(const RunOptions& options) {
     oneapi::tbb::task_arena arena(threads);
     arena.execute([&] {
       try {
-        detail::RunningGraph graph(slots, max_in_flight, impl.cancelled, failure);
+        detail::RunningGraph graph(slots, max_in_flight, impl.cancelled, failure, trace.get());
         {
           std::lock_guard lock(impl.running_mutex);
           impl.running = &graph;
@@ -242,6 +255,12 @@ RunReport Pipeline::run(const RunOptions& options) {
         break;
       }
     }
+  }
+
+  // The trace is kept whatever the run's outcome: a failed run is when it is wanted most.
+  if (trace) {
+    const Status written = trace->finish(threads);
+    if (!written.ok() && options.on_log) options.on_log("warning: " + written.message());
   }
 
   report.status = failure.failed() ? failure.status() : Status::success();

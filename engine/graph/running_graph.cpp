@@ -7,6 +7,7 @@
 #include <tuple>
 
 #include "graph/message.hpp"
+#include "graph/task_trace.hpp"
 
 namespace sluice::detail {
 
@@ -93,13 +94,18 @@ Status FailureSlot::status() const {
 
 struct RunningGraph::Impl {
   Impl(std::vector<NodeSlot>& slots, std::size_t max_in_flight, std::atomic<bool>& cancelled,
-       FailureSlot& failure)
-      : slots(slots), max_in_flight(max_in_flight), cancelled(cancelled), failure(failure) {}
+       FailureSlot& failure, TaskTrace* trace)
+      : slots(slots),
+        max_in_flight(max_in_flight),
+        cancelled(cancelled),
+        failure(failure),
+        trace(trace) {}
 
   std::vector<NodeSlot>& slots;
   std::size_t max_in_flight;
   std::atomic<bool>& cancelled;
   FailureSlot& failure;
+  TaskTrace* trace;  // null unless the run is traced
 
   oneapi::tbb::task_group_context context;
   flow::graph graph{context};
@@ -142,6 +148,20 @@ struct RunningGraph::Impl {
     if (failure.record(status.with_context(where))) graph.cancel();
   }
 
+  /// The trace's name for one step of a slot: the node id, plus the step kind when the node has
+  /// more than one step (csv_parse frames serially, then splits in parallel).
+  std::size_t trace_name(std::size_t slot_index, const char* kind) {
+    if (trace == nullptr) return 0;
+    const NodeSlot& slot = slots[slot_index];
+    std::string name = slot.spec->id;
+    if (slot.steps.size() > 1) name += std::string(" (") + kind + ")";
+    return trace->add_task_name(std::move(name));
+  }
+
+  static TaskTrace::Start trace_begin(const TaskTrace* trace) {
+    return trace != nullptr ? TaskTrace::begin() : TaskTrace::Start{};
+  }
+
   std::uint64_t* new_counter() {
     counters.push_back(std::make_unique<std::uint64_t>(0));
     return counters.back().get();
@@ -152,24 +172,31 @@ struct RunningGraph::Impl {
 
   flow::sender<Message>* build_source(std::size_t slot_index, const SourceStep& step, bool last) {
     std::uint64_t* seq = new_counter();
+    const std::size_t traced_as = trace_name(slot_index, "source");
     auto* input = make<flow::input_node<Message>>(
-        graph, [this, slot_index, step, last, seq](oneapi::tbb::flow_control& control) -> Message {
+        graph,
+        [this, slot_index, step, last, seq, traced_as](oneapi::tbb::flow_control& control) -> Message {
           NodeSlot& slot = slots[slot_index];
           if (stopping()) {
             control.stop();
             return {};
           }
           Batch batch;
+          const TaskTrace::Start traced = trace_begin(trace);
           const std::int64_t start = now_ns();
           bool more = false;
           try {
             more = step.next(batch);
           } catch (...) {
             fail(slot, nullptr);
+            if (trace != nullptr) trace->end(traced, traced_as, *seq, 0, 0);
             control.stop();
             return {};
           }
           NodeMetrics::add(slot.metrics->busy_ns, elapsed_since(start));
+          if (trace != nullptr) {
+            trace->end(traced, traced_as, *seq, batch.item_count(), batch.byte_count());
+          }
           if (!more) {
             control.stop();
             return {};
@@ -201,22 +228,30 @@ struct RunningGraph::Impl {
 
   flow::function_node<Message, Message>* build_map(std::size_t slot_index, const MapStep& step,
                                                    bool first, bool last) {
+    const std::size_t traced_as = trace_name(slot_index, "map");
     return make<flow::function_node<Message, Message>>(
-        graph, flow::unlimited, [this, slot_index, step, first, last](const Message& in) {
+        graph, flow::unlimited, [this, slot_index, step, first, last, traced_as](const Message& in) {
           NodeSlot& slot = slots[slot_index];
           if (!in.batch || stopping()) return Message{};
           if (first) count_in(*slot.metrics, in);
+          const TaskTrace::Start traced = trace_begin(trace);
           const std::int64_t start = now_ns();
           Batch out;
           try {
             out = step.process(*in.batch, BatchInfo{in.seq});
           } catch (...) {
             fail(slot, in.batch.get());
+            if (trace != nullptr) {
+              trace->end(traced, traced_as, in.seq, in.batch->item_count(), in.batch->byte_count());
+            }
             return Message{};
           }
           if (!out.position.source) out.position = in.batch->position;
           if (last) count_out(*slot.metrics, out);
           NodeMetrics::add(slot.metrics->busy_ns, elapsed_since(start));
+          if (trace != nullptr) {
+            trace->end(traced, traced_as, in.seq, in.batch->item_count(), in.batch->byte_count());
+          }
           Message message;
           message.batch = std::make_shared<const Batch>(std::move(out));
           message.seq = in.seq;
@@ -228,13 +263,15 @@ struct RunningGraph::Impl {
 
   SerialNode* build_serial(std::size_t slot_index, const SerialStep& step, bool first, bool last) {
     std::uint64_t* seq = new_counter();
+    const std::size_t traced_as = trace_name(slot_index, "serial");
     auto* node = make<SerialNode>(
         graph, flow::serial,
-        [this, slot_index, step, first, last, seq](const Message& in,
-                                                   SerialNode::output_ports_type& ports) {
+        [this, slot_index, step, first, last, seq, traced_as](
+            const Message& in, SerialNode::output_ports_type& ports) {
           NodeSlot& slot = slots[slot_index];
           if (!in.batch || stopping()) return;
           if (first) count_in(*slot.metrics, in);
+          const TaskTrace::Start traced = trace_begin(trace);
           const std::int64_t start = now_ns();
           SerialEmitter emitter(ports, *seq, in.ticket, &in.batch->position,
                                 last ? slot.metrics : nullptr);
@@ -244,10 +281,15 @@ struct RunningGraph::Impl {
             fail(slot, in.batch.get());
           }
           NodeMetrics::add(slot.metrics->busy_ns, elapsed_since(start));
+          if (trace != nullptr) {
+            trace->end(traced, traced_as, in.seq, in.batch->item_count(), in.batch->byte_count());
+          }
         });
     if (step.finish) {
-      finishers.push_back([this, slot_index, node, step, last, seq] {
+      const std::size_t finish_traced_as = trace_name(slot_index, "finish");
+      finishers.push_back([this, slot_index, node, step, last, seq, finish_traced_as] {
         NodeSlot& slot = slots[slot_index];
+        const TaskTrace::Start traced = trace_begin(trace);
         const std::int64_t start = now_ns();
         SerialEmitter emitter(node->output_ports(), *seq, nullptr, nullptr,
                               last ? slot.metrics : nullptr);
@@ -257,6 +299,7 @@ struct RunningGraph::Impl {
           fail(slot, nullptr);
         }
         NodeMetrics::add(slot.metrics->busy_ns, elapsed_since(start));
+        if (trace != nullptr) trace->end(traced, finish_traced_as, *seq, 0, 0);
       });
     }
     return node;
@@ -344,8 +387,8 @@ struct RunningGraph::Impl {
 };
 
 RunningGraph::RunningGraph(std::vector<NodeSlot>& slots, std::size_t max_in_flight,
-                           std::atomic<bool>& cancelled, FailureSlot& failure)
-    : impl_(std::make_unique<Impl>(slots, max_in_flight, cancelled, failure)) {
+                           std::atomic<bool>& cancelled, FailureSlot& failure, TaskTrace* trace)
+    : impl_(std::make_unique<Impl>(slots, max_in_flight, cancelled, failure, trace)) {
   impl_->build();
 }
 

@@ -38,11 +38,14 @@ class FailureSlot {
   Status status_;
 };
 
+class TaskTrace;
+
 class RunningGraph {
  public:
-  /// `slots` in topological order; `cancelled` is shared with the Pipeline.
+  /// `slots` in topological order; `cancelled` is shared with the Pipeline. `trace`, when not
+  /// null, records every task and must outlive the graph.
   RunningGraph(std::vector<NodeSlot>& slots, std::size_t max_in_flight,
-               std::atomic<bool>& cancelled, FailureSlot& failure);
+               std::atomic<bool>& cancelled, FailureSlot& failure, TaskTrace* trace = nullptr);
   ~RunningGraph();
   RunningGraph(const RunningGraph&) = delete;
   RunningGraph& operator=(const RunningGraph&) = delete;

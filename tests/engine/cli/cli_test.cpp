@@ -119,6 +119,20 @@ TEST_CASE("sluice sample + run produce the enriched CSV, a summary and a JSON re
   CHECK(report.find("\"threads\":2") != std::string::npos);
 }
 
+TEST_CASE("sluice run --trace writes a task timeline next to the output") {
+  TempDir dir;
+  REQUIRE(run_sluice({"sample", "--rows", "500", "--output", dir.file("in.csv")}, dir).exit_code == 0);
+  const Outcome outcome =
+      run_sluice({"run", kPipeline, "--set", "input=" + dir.file("in.csv"), "--set",
+                  "output=" + dir.file("out.csv"), "--quiet", "--trace", dir.file("trace.json")},
+                 dir);
+  REQUIRE_MESSAGE(outcome.exit_code == 0, outcome.err);
+  const std::string trace = read_file(dir.file("trace.json"));
+  CHECK(trace.rfind("{\"displayTimeUnit\":\"ms\",\"traceEvents\":[", 0) == 0);
+  CHECK(trace.find("\"name\":\"entities\",\"ph\":\"X\"") != std::string::npos);
+  CHECK(trace.find("\"cpu_us\":") != std::string::npos);
+}
+
 TEST_CASE("sluice run names the node, file and row of a bad row, exits 1 and writes nothing") {
   TempDir dir;
   write_file(dir.file("in.csv"), "id,utterance\n1,hello\n2,a,b\n");
