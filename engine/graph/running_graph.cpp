@@ -2,10 +2,10 @@
 
 #include <oneapi/tbb/flow_graph.h>
 
-#include <chrono>
 #include <exception>
 #include <tuple>
 
+#include "graph/clock.hpp"
 #include "graph/message.hpp"
 #include "graph/task_trace.hpp"
 
@@ -14,12 +14,6 @@ namespace sluice::detail {
 namespace flow = oneapi::tbb::flow;
 
 namespace {
-
-std::int64_t now_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
 
 std::uint64_t elapsed_since(std::int64_t start_ns) {
   const std::int64_t now = now_ns();
@@ -158,8 +152,16 @@ struct RunningGraph::Impl {
     return trace->add_task_name(std::move(name));
   }
 
-  static TaskTrace::Start trace_begin(const TaskTrace* trace) {
+  TaskTrace::Start trace_begin() const {
     return trace != nullptr ? TaskTrace::begin() : TaskTrace::Start{};
+  }
+
+  /// Records a finished task in the trace, if there is one; `batch` is what the task worked on.
+  void trace_end(const TaskTrace::Start& started, std::size_t name, std::uint64_t seq,
+                 const Batch* batch) const {
+    if (trace == nullptr) return;
+    trace->end(started, name, seq, batch != nullptr ? batch->item_count() : 0,
+               batch != nullptr ? batch->byte_count() : 0);
   }
 
   std::uint64_t* new_counter() {
@@ -182,21 +184,22 @@ struct RunningGraph::Impl {
             return {};
           }
           Batch batch;
-          const TaskTrace::Start traced = trace_begin(trace);
+          const TaskTrace::Start traced = trace_begin();
           const std::int64_t start = now_ns();
           bool more = false;
+          bool failed = false;
           try {
             more = step.next(batch);
           } catch (...) {
             fail(slot, nullptr);
-            if (trace != nullptr) trace->end(traced, traced_as, *seq, 0, 0);
+            failed = true;
+          }
+          trace_end(traced, traced_as, *seq, failed ? nullptr : &batch);
+          if (failed) {
             control.stop();
             return {};
           }
           NodeMetrics::add(slot.metrics->busy_ns, elapsed_since(start));
-          if (trace != nullptr) {
-            trace->end(traced, traced_as, *seq, batch.item_count(), batch.byte_count());
-          }
           if (!more) {
             control.stop();
             return {};
@@ -234,24 +237,21 @@ struct RunningGraph::Impl {
           NodeSlot& slot = slots[slot_index];
           if (!in.batch || stopping()) return Message{};
           if (first) count_in(*slot.metrics, in);
-          const TaskTrace::Start traced = trace_begin(trace);
+          const TaskTrace::Start traced = trace_begin();
           const std::int64_t start = now_ns();
           Batch out;
+          bool failed = false;
           try {
             out = step.process(*in.batch, BatchInfo{in.seq});
           } catch (...) {
             fail(slot, in.batch.get());
-            if (trace != nullptr) {
-              trace->end(traced, traced_as, in.seq, in.batch->item_count(), in.batch->byte_count());
-            }
-            return Message{};
+            failed = true;
           }
+          trace_end(traced, traced_as, in.seq, in.batch.get());
+          if (failed) return Message{};
           if (!out.position.source) out.position = in.batch->position;
           if (last) count_out(*slot.metrics, out);
           NodeMetrics::add(slot.metrics->busy_ns, elapsed_since(start));
-          if (trace != nullptr) {
-            trace->end(traced, traced_as, in.seq, in.batch->item_count(), in.batch->byte_count());
-          }
           Message message;
           message.batch = std::make_shared<const Batch>(std::move(out));
           message.seq = in.seq;
@@ -271,7 +271,7 @@ struct RunningGraph::Impl {
           NodeSlot& slot = slots[slot_index];
           if (!in.batch || stopping()) return;
           if (first) count_in(*slot.metrics, in);
-          const TaskTrace::Start traced = trace_begin(trace);
+          const TaskTrace::Start traced = trace_begin();
           const std::int64_t start = now_ns();
           SerialEmitter emitter(ports, *seq, in.ticket, &in.batch->position,
                                 last ? slot.metrics : nullptr);
@@ -281,15 +281,13 @@ struct RunningGraph::Impl {
             fail(slot, in.batch.get());
           }
           NodeMetrics::add(slot.metrics->busy_ns, elapsed_since(start));
-          if (trace != nullptr) {
-            trace->end(traced, traced_as, in.seq, in.batch->item_count(), in.batch->byte_count());
-          }
+          trace_end(traced, traced_as, in.seq, in.batch.get());
         });
     if (step.finish) {
       const std::size_t finish_traced_as = trace_name(slot_index, "finish");
       finishers.push_back([this, slot_index, node, step, last, seq, finish_traced_as] {
         NodeSlot& slot = slots[slot_index];
-        const TaskTrace::Start traced = trace_begin(trace);
+        const TaskTrace::Start traced = trace_begin();
         const std::int64_t start = now_ns();
         SerialEmitter emitter(node->output_ports(), *seq, nullptr, nullptr,
                               last ? slot.metrics : nullptr);
@@ -299,7 +297,7 @@ struct RunningGraph::Impl {
           fail(slot, nullptr);
         }
         NodeMetrics::add(slot.metrics->busy_ns, elapsed_since(start));
-        if (trace != nullptr) trace->end(traced, finish_traced_as, *seq, 0, 0);
+        trace_end(traced, finish_traced_as, *seq, nullptr);
       });
     }
     return node;

@@ -2,23 +2,17 @@
 
 #include <oneapi/tbb/task_arena.h>
 
-#include <chrono>
 #include <cinttypes>
 #include <cstdio>
 #include <ctime>
 #include <exception>
 
 #include "core/json_text.hpp"
+#include "graph/clock.hpp"
 
 namespace sluice::detail {
 
 namespace {
-
-std::int64_t wall_now_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
 
 std::int64_t thread_cpu_ns() {
   timespec now{};
@@ -39,7 +33,7 @@ Result<std::unique_ptr<TaskTrace>> TaskTrace::create(const std::string& path,
                                                      const std::string& pipeline) {
   auto file = DurableFile::create(path);
   if (!file) return file.status().with_context("--trace");
-  std::unique_ptr<TaskTrace> trace(new TaskTrace(std::move(file).value(), wall_now_ns()));
+  std::unique_ptr<TaskTrace> trace(new TaskTrace(std::move(file).value(), now_ns()));
   std::string head = "{\"displayTimeUnit\":\"ms\",\"traceEvents\":[\n";
   head += R"({"name":"process_name","ph":"M","pid":1,"tid":0,"args":{"name":)";
   append_json_string(head, "sluice run " + pipeline);
@@ -60,11 +54,11 @@ std::size_t TaskTrace::add_task_name(std::string name) {
   return task_names_.size() - 1;
 }
 
-TaskTrace::Start TaskTrace::begin() noexcept { return {wall_now_ns(), thread_cpu_ns()}; }
+TaskTrace::Start TaskTrace::begin() noexcept { return {now_ns(), thread_cpu_ns()}; }
 
 void TaskTrace::end(const Start& start, std::size_t task_name, std::uint64_t batch,
                     std::uint64_t rows, std::uint64_t bytes) noexcept {
-  const std::int64_t wall_end = wall_now_ns();
+  const std::int64_t wall_end = now_ns();
   const std::int64_t cpu = thread_cpu_ns() - start.cpu_ns;
   // Worker 0 is the thread that called Pipeline::run; the others are oneTBB's.
   const int worker = oneapi::tbb::this_task_arena::current_thread_index();
