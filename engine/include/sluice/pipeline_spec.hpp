@@ -32,7 +32,7 @@ struct NodeSpec {
 /// Run settings a pipeline may set; command-line flags override them.
 struct PipelineSettings {
   std::optional<int> threads;                  ///< worker threads (default: all cores)
-  std::optional<std::size_t> max_in_flight;    ///< batches in flight per source (default: 2*threads+2)
+  std::optional<std::size_t> max_in_flight;    ///< batches in flight per source (default: threads + 2)
   SourceLocation location;
 };
 
