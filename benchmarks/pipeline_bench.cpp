@@ -37,6 +37,7 @@
 #include <xxhash.h>
 
 #include "sluice/status.hpp"
+#include "support/core_round_trip.hpp"
 #include "support/utterance_generator.hpp"
 
 extern char** environ;
@@ -235,6 +236,17 @@ std::string load_average() {
   in >> one >> five >> fifteen;
   char text[64];
   std::snprintf(text, sizeof text, "%.2f, %.2f, %.2f", one, five, fifteen);
+  return text;
+}
+
+// The cache-line round trip between cores 0 and 1 ("320 ns": different CCDs, "55 ns": one CCX),
+// or "n/a" on one core or where threads cannot be pinned.
+std::string core_round_trip() {
+  if (all_cores() < 2) return "n/a";
+  const std::optional<double> ns = core_round_trip_ns(0, 1, 200'000);
+  if (!ns) return "n/a";
+  char text[32];
+  std::snprintf(text, sizeof text, "%.0f ns", *ns);
   return text;
 }
 
@@ -610,6 +622,7 @@ int run(int argc, char** argv) {
   if (config.standard) profiles.push_back({"standard", config.standard_pipeline});
   if (config.heavy) profiles.push_back({"heavy", config.heavy_pipeline});
   const std::string load_before = load_average();
+  const std::string round_trip_before = core_round_trip();
 
   std::vector<Input> inputs;
   for (const std::uint64_t rows : config.inputs) inputs.push_back(prepare_input(config, rows));
@@ -696,6 +709,7 @@ int run(int argc, char** argv) {
     for (const std::string& output : outputs) fs::remove(output, error);
   }
   const std::string load_after = load_average();
+  const std::string round_trip_after = core_round_trip();
 
   // ---- results ----
   std::map<ConfigKey, Summary> summary;
@@ -707,6 +721,10 @@ int run(int argc, char** argv) {
   print_heading(config.markdown, "Machine");
   std::printf("%s%d cores, %s; load average %s before, %s after%s\n", config.markdown ? "" : "  ",
               all_cores(), cpu_model().c_str(), load_before.c_str(), load_after.c_str(),
+              config.markdown ? "." : "");
+  std::printf("%sCache-line round trip between cores 0 and 1: %s before, %s after (see "
+              "core_latency)%s\n",
+              config.markdown ? "\n" : "  ", round_trip_before.c_str(), round_trip_after.c_str(),
               config.markdown ? "." : "");
 
   print_heading(config.markdown,
