@@ -59,8 +59,24 @@ Status RowErrorPolicy::open() {
   return Status::success();
 }
 
-void RowErrorPolicy::handle(NodeMetrics& metrics, std::string_view source, std::uint64_t row,
-                            std::string_view reason, std::string_view raw) {
+namespace {
+
+// One quarantine line: source,row,reason,raw.
+void append_line(std::string& out, std::string_view source, std::uint64_t row,
+                 std::string_view reason, std::string_view raw) {
+  out.reserve(out.size() + raw.size() + reason.size() + source.size() + 32);
+  append_quoted(out, source);
+  out += ',' + std::to_string(row) + ',';
+  append_quoted(out, reason);
+  out.push_back(',');
+  append_quoted(out, raw);
+  out.push_back('\n');
+}
+
+}  // namespace
+
+// Counts a bad row, or throws for on_error: fail.
+void RowErrorPolicy::count(NodeMetrics& metrics, std::string_view reason, std::uint64_t row) {
   NodeMetrics::add(metrics.errors, 1);
   switch (mode_) {
     case OnError::fail:
@@ -70,27 +86,50 @@ void RowErrorPolicy::handle(NodeMetrics& metrics, std::string_view source, std::
     case OnError::skip:
       NodeMetrics::add(metrics.skipped, 1);
       return;
-    case OnError::quarantine: {
-      std::string line;
-      line.reserve(raw.size() + reason.size() + source.size() + 32);
-      append_quoted(line, source);
-      line += ',' + std::to_string(row) + ',';
-      append_quoted(line, reason);
-      line.push_back(',');
-      append_quoted(line, raw);
-      line.push_back('\n');
-      {
-        std::lock_guard lock(*mutex_);
-        quarantine_.write(line);
-      }
+    case OnError::quarantine:
       NodeMetrics::add(metrics.quarantined, 1);
       return;
-    }
+  }
+}
+
+void RowErrorPolicy::handle(NodeMetrics& metrics, std::string_view source, std::uint64_t row,
+                            std::string_view reason, std::string_view raw) {
+  count(metrics, reason, row);
+  if (mode_ != OnError::quarantine) return;
+  std::string line;
+  append_line(line, source, row, reason, raw);
+  std::lock_guard lock(*mutex_);
+  quarantine_.write(line);
+}
+
+void RowErrorPolicy::handle(NodeMetrics& metrics, BatchRows& batch, std::string_view source,
+                            std::uint64_t row, std::string_view reason, std::string_view raw) {
+  count(metrics, reason, row);
+  if (mode_ == OnError::quarantine) append_line(batch.lines, source, row, reason, raw);
+}
+
+void RowErrorPolicy::finish_batch(BatchRows&& batch) {
+  if (mode_ != OnError::quarantine) return;
+  std::lock_guard lock(*mutex_);
+  if (batch.seq != next_batch_) {
+    waiting_.emplace(batch.seq, std::move(batch.lines));
+    return;
+  }
+  quarantine_.write(batch.lines);
+  ++next_batch_;
+  for (auto next = waiting_.begin(); next != waiting_.end() && next->first == next_batch_;
+       next = waiting_.erase(next)) {
+    quarantine_.write(next->second);
+    ++next_batch_;
   }
 }
 
 Status RowErrorPolicy::commit() {
   if (mode_ != OnError::quarantine || !quarantine_.is_open()) return Status::success();
+  // Every batch of a successful run was finished; should one not have been, its rows are written
+  // out of turn rather than lost.
+  for (auto& [seq, lines] : waiting_) quarantine_.write(lines);
+  waiting_.clear();
   return quarantine_.commit();
 }
 

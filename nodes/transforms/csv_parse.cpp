@@ -55,7 +55,7 @@ class CsvParse final : public Node {
       }
     };
     MapStep split;
-    split.process = [this](const Batch& in, const BatchInfo&) { return parse(in); };
+    split.process = [this](const Batch& in, const BatchInfo& info) { return parse(in, info); };
     return {frame, split};
   }
 
@@ -104,7 +104,7 @@ class CsvParse final : public Node {
     out.emit(std::move(batch));
   }
 
-  Batch parse(const Batch& in) {
+  Batch parse(const Batch& in, const BatchInfo& info) {
     const ByteChunk& chunk = in.chunk();
     csv::RecordBlock block;
     block.owner = chunk.owner;
@@ -114,13 +114,15 @@ class CsvParse final : public Node {
     block.byte_offset = in.position.byte_offset;
     csv::ParsedRows parsed = csv::parse_rows(block, columns_, dialect());
     const std::string_view source = source_ ? std::string_view(*source_) : "input";
+    RowErrorPolicy::BatchRows bad_rows{info.seq, {}};
     for (const auto& problem : parsed.problems) {
       const std::string reason =
           problem.reason + (problem.line != 0 && problem.line != problem.row
                                 ? " (line " + std::to_string(problem.line) + ")"
                                 : std::string());
-      policy_.handle(context_->metrics(), source, problem.row, reason, problem.raw);
+      policy_.handle(context_->metrics(), bad_rows, source, problem.row, reason, problem.raw);
     }
+    policy_.finish_batch(std::move(bad_rows));
     // One SIMD pass over the whole block (several GB/s) instead of a check per text downstream.
     // Field boundaries are ASCII bytes, so every field of a valid block is valid on its own.
     parsed.rows.set_known_valid_utf8(

@@ -34,7 +34,7 @@ class JsonParse final : public Node {
       flush(out);
     };
     MapStep check;
-    check.process = [this](const Batch& in, const BatchInfo&) { return validate(in); };
+    check.process = [this](const Batch& in, const BatchInfo& info) { return validate(in, info); };
     return {frame, check};
   }
 
@@ -61,18 +61,19 @@ class JsonParse final : public Node {
     out.emit(std::move(batch));
   }
 
-  Batch validate(const Batch& in) {
+  Batch validate(const Batch& in, const BatchInfo& info) {
     // One parser per worker thread: simdjson parsers keep their buffers between documents.
     thread_local simdjson::dom::parser parser;
     const auto& raw = in.records().records;
     RecordBatch checked;
     checked.records.reserve(raw.size());
+    RowErrorPolicy::BatchRows bad_records{info.seq, {}};
     for (const auto& record : raw) {
       simdjson::dom::element element;
       const auto error = parser.parse(record.json).get(element);
       if (error) {
-        policy_.handle(context_->metrics(), source_ ? *source_ : std::string("input"),
-                       record.index,
+        policy_.handle(context_->metrics(), bad_records,
+                       source_ ? *source_ : std::string("input"), record.index,
                        std::string("invalid JSON value: ") + simdjson::error_message(error),
                        record.json.substr(0, 4096));
         continue;
@@ -82,6 +83,7 @@ class JsonParse final : public Node {
       out.index = record.index;
       checked.records.push_back(std::move(out));
     }
+    policy_.finish_batch(std::move(bad_records));
     Batch batch;
     batch.position = in.position;
     batch.payload = std::move(checked);

@@ -3,9 +3,12 @@
 /// record): `on_error: fail` stops the run with a message naming the row; `skip` drops and counts
 /// it; `quarantine` drops it, counts it, and appends it with its row number and reason to a
 /// quarantine file (CSV: source,row,reason,raw) that is committed with the run's outputs.
-/// Thread-safe: handle() may be called from map steps on any thread.
+/// Thread-safe: handle() may be called from map steps on any thread. A map step collects each
+/// batch's bad rows in a BatchRows and hands it to finish_batch(), which writes the batches in
+/// stream order, so the quarantine file lists rows in source order at any thread count.
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -40,18 +43,36 @@ class RowErrorPolicy {
 
   /// Opens the quarantine file (temp until commit) when the mode needs it.
   Status open();
+  /// The quarantined rows of one batch of a map step, not yet written.
+  struct BatchRows {
+    std::uint64_t seq = 0;  ///< the batch's place in the stream (BatchInfo::seq)
+    std::string lines;
+  };
+
   /// Handles one bad row: throws sluice::Error for fail, otherwise counts (and quarantines) it.
-  /// `source` names the input (file), `row` its 1-based row, `raw` its original text.
+  /// `source` names the input (file), `row` its 1-based row, `raw` its original text. Writes the
+  /// row at once: for serial steps, which see the rows in order.
   void handle(NodeMetrics& metrics, std::string_view source, std::uint64_t row,
               std::string_view reason, std::string_view raw);
+  /// Same, for a map step: the row waits in `batch` until finish_batch(batch).
+  void handle(NodeMetrics& metrics, BatchRows& batch, std::string_view source, std::uint64_t row,
+              std::string_view reason, std::string_view raw);
+  /// Called once for every batch a map step processes, bad rows or not (with on_error:
+  /// quarantine, a batch never finished holds back the ones after it). Writes the batches that
+  /// are next in stream order; keeps the others until their turn (at most the batches in flight).
+  void finish_batch(BatchRows&& batch);
   Status commit();
   void abort() noexcept;
 
  private:
   OnError mode_ = OnError::fail;
   std::string quarantine_path_;
+  void count(NodeMetrics& metrics, std::string_view reason, std::uint64_t row);
+
   std::unique_ptr<std::mutex> mutex_ = std::make_unique<std::mutex>();
   DurableFile quarantine_;
+  std::uint64_t next_batch_ = 0;                   // guarded by mutex_
+  std::map<std::uint64_t, std::string> waiting_;  // finished batches ahead of next_batch_
 };
 
 }  // namespace sluice

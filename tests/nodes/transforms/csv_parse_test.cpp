@@ -56,7 +56,9 @@ std::vector<Batch> parse_chunks(const std::vector<std::string>& chunks) {
   }
   frame.finish(framed);
   std::vector<Batch> parsed;
-  for (const Batch& block : framed.batches) parsed.push_back(split.process(block, BatchInfo{}));
+  for (std::uint64_t i = 0; i < framed.batches.size(); ++i) {
+    parsed.push_back(split.process(framed.batches[i], BatchInfo{i}));
+  }
   return parsed;
 }
 
@@ -155,6 +157,37 @@ TEST_CASE("csv_parse on_error: quarantine writes bad rows with their row numbers
   CHECK(bad.rfind("source,row,reason,raw\n", 0) == 0);
   CHECK(bad.find(",3,\"expected 2 fields, found 1\",\"3\"\n") != std::string::npos);
   CHECK(bad.find(",5,\"expected 2 fields, found 3\",\"6,7,8\"\n") != std::string::npos);
+}
+
+TEST_CASE("csv_parse quarantine lists bad rows in source order at 4 threads") {
+  // Small chunks make many batches, parsed in parallel and finished in any order.
+  TempDir dir;
+  std::string input = "a,b\n";
+  for (int i = 0; i < 20000; ++i) input += i % 7 == 3 ? std::to_string(i) + "\n" : std::to_string(i) + ",x\n";
+  write_file(dir.file("in.csv"), input);
+  RunOptions options;
+  options.threads = 4;
+  const RunReport report =
+      run_yaml(kRoundTrip,
+               {{"dir", dir.path().string()}, {"chunk", "1KiB"}, {"on_error", "quarantine"},
+                {"quarantine", dir.file("bad.csv")}},
+               options);
+  REQUIRE_MESSAGE(report.status.ok(), report.status.message());
+  const std::string bad = read_file(dir.file("bad.csv"));
+  std::vector<std::uint64_t> rows;
+  std::size_t at = bad.find('\n') + 1;  // past the header
+  while (at < bad.size()) {
+    const std::size_t comma = bad.find(',', at);
+    const std::size_t end = bad.find('\n', at);
+    rows.push_back(std::stoull(bad.substr(comma + 1, bad.find(',', comma + 1) - comma - 1)));
+    at = end + 1;
+  }
+  std::vector<std::uint64_t> expected;
+  for (int i = 0; i < 20000; ++i) {
+    if (i % 7 == 3) expected.push_back(static_cast<std::uint64_t>(i) + 2);  // header is row 1
+  }
+  CHECK(rows == expected);
+  CHECK(report.nodes[1].quarantined == expected.size());
 }
 
 TEST_CASE("csv_parse quarantine without a file is a validation error") {
