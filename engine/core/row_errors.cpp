@@ -17,6 +17,17 @@ void append_quoted(std::string& out, std::string_view field) {
   out.push_back('"');
 }
 
+// One quarantine line: source,row,reason,raw.
+void append_line(std::string& out, std::string_view source, std::uint64_t row,
+                 std::string_view reason, std::string_view raw) {
+  append_quoted(out, source);
+  out += ',' + std::to_string(row) + ',';
+  append_quoted(out, reason);
+  out.push_back(',');
+  append_quoted(out, raw);
+  out.push_back('\n');
+}
+
 }  // namespace
 
 std::vector<OptionSpec> RowErrorPolicy::option_specs() {
@@ -59,24 +70,8 @@ Status RowErrorPolicy::open() {
   return Status::success();
 }
 
-namespace {
-
-// One quarantine line: source,row,reason,raw.
-void append_line(std::string& out, std::string_view source, std::uint64_t row,
-                 std::string_view reason, std::string_view raw) {
-  out.reserve(out.size() + raw.size() + reason.size() + source.size() + 32);
-  append_quoted(out, source);
-  out += ',' + std::to_string(row) + ',';
-  append_quoted(out, reason);
-  out.push_back(',');
-  append_quoted(out, raw);
-  out.push_back('\n');
-}
-
-}  // namespace
-
-// Counts a bad row, or throws for on_error: fail.
-void RowErrorPolicy::count(NodeMetrics& metrics, std::string_view reason, std::uint64_t row) {
+void RowErrorPolicy::handle(NodeMetrics& metrics, BatchRows& batch, std::string_view source,
+                            std::uint64_t row, std::string_view reason, std::string_view raw) {
   NodeMetrics::add(metrics.errors, 1);
   switch (mode_) {
     case OnError::fail:
@@ -87,25 +82,10 @@ void RowErrorPolicy::count(NodeMetrics& metrics, std::string_view reason, std::u
       NodeMetrics::add(metrics.skipped, 1);
       return;
     case OnError::quarantine:
+      append_line(batch.lines, source, row, reason, raw);
       NodeMetrics::add(metrics.quarantined, 1);
       return;
   }
-}
-
-void RowErrorPolicy::handle(NodeMetrics& metrics, std::string_view source, std::uint64_t row,
-                            std::string_view reason, std::string_view raw) {
-  count(metrics, reason, row);
-  if (mode_ != OnError::quarantine) return;
-  std::string line;
-  append_line(line, source, row, reason, raw);
-  std::lock_guard lock(*mutex_);
-  quarantine_.write(line);
-}
-
-void RowErrorPolicy::handle(NodeMetrics& metrics, BatchRows& batch, std::string_view source,
-                            std::uint64_t row, std::string_view reason, std::string_view raw) {
-  count(metrics, reason, row);
-  if (mode_ == OnError::quarantine) append_line(batch.lines, source, row, reason, raw);
 }
 
 void RowErrorPolicy::finish_batch(BatchRows&& batch) {

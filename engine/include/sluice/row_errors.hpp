@@ -3,9 +3,9 @@
 /// record): `on_error: fail` stops the run with a message naming the row; `skip` drops and counts
 /// it; `quarantine` drops it, counts it, and appends it with its row number and reason to a
 /// quarantine file (CSV: source,row,reason,raw) that is committed with the run's outputs.
-/// Thread-safe: handle() may be called from map steps on any thread. A map step collects each
-/// batch's bad rows in a BatchRows and hands it to finish_batch(), which writes the batches in
-/// stream order, so the quarantine file lists rows in source order at any thread count.
+/// Thread-safe: handle() may be called from map steps on any thread. A step collects each batch's
+/// bad rows in a BatchRows and hands it to finish_batch(), which writes the batches in stream
+/// order, so the quarantine file lists rows in source order at any thread count.
 
 #include <cstdint>
 #include <map>
@@ -50,16 +50,14 @@ class RowErrorPolicy {
   };
 
   /// Handles one bad row: throws sluice::Error for fail, otherwise counts (and quarantines) it.
-  /// `source` names the input (file), `row` its 1-based row, `raw` its original text. Writes the
-  /// row at once: for serial steps, which see the rows in order.
-  void handle(NodeMetrics& metrics, std::string_view source, std::uint64_t row,
-              std::string_view reason, std::string_view raw);
-  /// Same, for a map step: the row waits in `batch` until finish_batch(batch).
+  /// `source` names the input (file), `row` its 1-based row, `raw` its original text. A
+  /// quarantined row waits in `batch` until finish_batch(batch).
   void handle(NodeMetrics& metrics, BatchRows& batch, std::string_view source, std::uint64_t row,
               std::string_view reason, std::string_view raw);
-  /// Called once for every batch a map step processes, bad rows or not (with on_error:
-  /// quarantine, a batch never finished holds back the ones after it). Writes the batches that
-  /// are next in stream order; keeps the others until their turn (at most the batches in flight).
+  /// Called once for every batch the step processes (seq 0, 1, 2, ...), bad rows or not (with
+  /// on_error: quarantine, a batch never finished holds back the ones after it). Writes the
+  /// batches that are next in stream order; keeps the others until their turn (at most the
+  /// batches in flight).
   void finish_batch(BatchRows&& batch);
   Status commit();
   void abort() noexcept;
@@ -67,8 +65,6 @@ class RowErrorPolicy {
  private:
   OnError mode_ = OnError::fail;
   std::string quarantine_path_;
-  void count(NodeMetrics& metrics, std::string_view reason, std::uint64_t row);
-
   std::unique_ptr<std::mutex> mutex_ = std::make_unique<std::mutex>();
   DurableFile quarantine_;
   std::uint64_t next_batch_ = 0;                   // guarded by mutex_
