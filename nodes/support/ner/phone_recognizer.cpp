@@ -202,23 +202,10 @@ bool valid_nanp_number(std::uint64_t national) {
   const std::uint64_t area = national / 10'000'000;
   const std::uint64_t exchange = national / 10'000 % 1000;
   if (area < 200 || exchange < 200) return false;  // NXX NXX-XXXX, N = 2-9
-  switch (nanp::area_code_coverage(area)) {
-    case nanp::Coverage::none:
-      return false;
-    case nanp::Coverage::all:
-      return true;
-    case nanp::Coverage::some:
-      break;
-  }
-  switch (nanp::exchange_coverage(area, exchange)) {
-    case nanp::Coverage::none:
-      return false;
-    case nanp::Coverage::all:
-      return true;
-    case nanp::Coverage::some:
-      break;
-  }
-  return valid_number(1, national);
+  nanp::Coverage coverage = nanp::area_code_coverage(area);
+  if (coverage == nanp::Coverage::some) coverage = nanp::exchange_coverage(area, exchange);
+  if (coverage == nanp::Coverage::some) return valid_number(1, national);
+  return coverage == nanp::Coverage::all;
 }
 
 std::atomic<bool> metadata_ready{false};
