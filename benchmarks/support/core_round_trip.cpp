@@ -33,6 +33,9 @@ std::optional<double> core_round_trip_ns(int first, int second, long round_trips
     }
   });
   // Pin (or fail to) before timing, but run the trips either way so the partner can finish.
+  cpu_set_t original;
+  const bool restorable =
+      pthread_getaffinity_np(pthread_self(), sizeof original, &original) == 0;
   const bool pinned = pin_to(first);
   const auto start = std::chrono::steady_clock::now();
   for (long i = 0; i < round_trips; ++i) {
@@ -42,11 +45,8 @@ std::optional<double> core_round_trip_ns(int first, int second, long round_trips
   }
   const auto stop = std::chrono::steady_clock::now();
   partner.join();
-  // Unpin the caller again: it may go on to run other work on any core.
-  cpu_set_t all;
-  CPU_ZERO(&all);
-  for (int core = 0; core < CPU_SETSIZE; ++core) CPU_SET(core, &all);
-  pthread_setaffinity_np(pthread_self(), sizeof all, &all);
+  // The caller goes back to the cores it had: it may go on to run other work.
+  if (restorable) pthread_setaffinity_np(pthread_self(), sizeof original, &original);
   if (!pinned || !partner_pinned || round_trips <= 0) return std::nullopt;
   return std::chrono::duration<double, std::nano>(stop - start).count() /
          static_cast<double>(round_trips);
