@@ -3,17 +3,15 @@
 // process (pipelines/utterance_ner_local.yaml, and the heavy variant with cards and 10 user
 // patterns), one warm-up and N timed runs per configuration, checks every output (data row count
 // and an xxHash64 digest that must not change across runs or thread counts), then prints the
-// medians and the targets with PASS/FAIL.
+// medians and the targets with PASS/FAIL. As a yardstick for the thread scaling it also
+// runs one 1-thread copy per core at once: how much N independent jobs gain on this machine.
 //
 //   build/benchmarks/pipeline_bench                       # 1M and 8M rows, 1 and all threads
 //   build/benchmarks/pipeline_bench --inputs 1m --runs 1  # quick
 //   build/benchmarks/pipeline_bench --markdown            # tables for RESULTS.md
 
 #include <fcntl.h>
-#include <spawn.h>
-#include <sys/resource.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -26,8 +24,10 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <numeric>
 #include <optional>
 #include <sstream>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -37,10 +37,9 @@
 #include <xxhash.h>
 
 #include "sluice/status.hpp"
+#include "support/child_process.hpp"
 #include "support/core_round_trip.hpp"
 #include "support/utterance_generator.hpp"
-
-extern char** environ;
 
 namespace sluice::bench {
 
@@ -72,6 +71,7 @@ struct Config {
   bool markdown = false;
   bool keep_outputs = false;
   bool fail_on_targets = false;
+  bool reference = true;  // the copies-at-once yardstick next to the thread scaling
 };
 
 // A 1M-row run takes about 0.2-0.4 s, short enough for a busy neighbour on a shared VM to move
@@ -99,6 +99,7 @@ void usage(std::FILE* out) {
                "  --markdown            print the tables as Markdown (for RESULTS.md)\n"
                "  --keep-outputs        keep the enriched outputs in the data directory\n"
                "  --fail-on-targets     exit 3 when a target is not met\n"
+               "  --no-reference        skip the yardstick of 1-thread copies run at once\n"
                "  --sluice PATH         the sluice binary (default %s)\n"
                "  --data-dir DIR        cached inputs and outputs (default %s)\n"
                "  --pipeline PATH       the standard pipeline\n"
@@ -188,6 +189,8 @@ Config parse_args(int argc, char** argv) {
       config.keep_outputs = true;
     } else if (arg == "--fail-on-targets") {
       config.fail_on_targets = true;
+    } else if (arg == "--no-reference") {
+      config.reference = false;
     } else if (arg == "--sluice") {
       config.sluice = value(i);
     } else if (arg == "--data-dir") {
@@ -351,52 +354,47 @@ Input prepare_input(const Config& config, std::uint64_t rows) {
 
 // ---- one run of the sluice binary ------------------------------------------------------------
 
-struct ChildRun {
-  double wall_seconds = 0;  // process start to exit, measured here
-  double cpu_seconds = 0;   // user + system time of the child
+struct MeasuredRun {
+  ChildRun child;
   double others_cores = 0;  // cores other processes kept busy meanwhile, on average
-  std::uint64_t max_rss_bytes = 0;
 };
 
-ChildRun spawn_and_wait(const std::vector<std::string>& args, const std::string& log_path) {
-  std::vector<char*> argv;
-  for (const std::string& arg : args) argv.push_back(const_cast<char*>(arg.c_str()));
-  argv.push_back(nullptr);
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, log_path.c_str(),
-                                   O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
-  posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+// Stops the benchmark with the child's own words when it failed.
+void require_success(const ChildRun& run, const std::vector<std::string>& args,
+                     const std::string& log_path) {
+  if (run.succeeded) return;
+  std::ifstream log(log_path);
+  std::stringstream text;
+  text << log.rdbuf();
+  std::string command;
+  for (const std::string& arg : args) command += (command.empty() ? "" : " ") + arg;
+  die(command + "\nfailed with " + run.how_it_ended + ":\n" + text.str());
+}
+
+ChildProcess start_child(const std::vector<std::string>& args, const std::string& log_path) {
+  try {
+    return ChildProcess::start(args, log_path);
+  } catch (const std::exception& error) {
+    die(error.what());
+  }
+}
+
+ChildRun wait_for(ChildProcess& child) {
+  try {
+    return child.wait();
+  } catch (const std::exception& error) {
+    die(error.what());
+  }
+}
+
+MeasuredRun spawn_and_wait(const std::vector<std::string>& args, const std::string& log_path) {
   const double busy_before = machine_busy_seconds();
-  const auto start = std::chrono::steady_clock::now();
-  pid_t pid = 0;
-  const int spawned = posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  if (spawned != 0) die("cannot start " + args[0] + ": " + std::strerror(spawned));
-  int status = 0;
-  rusage usage{};
-  while (wait4(pid, &status, 0, &usage) < 0) {
-    if (errno != EINTR) die(std::string("wait4: ") + std::strerror(errno));
-  }
-  ChildRun run;
-  run.wall_seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  auto seconds = [](const timeval& t) { return static_cast<double>(t.tv_sec) + t.tv_usec / 1e6; };
-  run.cpu_seconds = seconds(usage.ru_utime) + seconds(usage.ru_stime);
-  run.max_rss_bytes = static_cast<std::uint64_t>(usage.ru_maxrss) * 1024;
-  run.others_cores =
-      std::max(0.0, (machine_busy_seconds() - busy_before - run.cpu_seconds) / run.wall_seconds);
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-    std::ifstream log(log_path);
-    std::stringstream text;
-    text << log.rdbuf();
-    std::string how = WIFEXITED(status) ? "exit code " + std::to_string(WEXITSTATUS(status))
-                                        : "signal " + std::to_string(WTERMSIG(status));
-    std::string command;
-    for (const std::string& arg : args) command += (command.empty() ? "" : " ") + arg;
-    die(command + "\nfailed with " + how + ":\n" + text.str());
-  }
+  ChildProcess process = start_child(args, log_path);
+  MeasuredRun run;
+  run.child = wait_for(process);
+  run.others_cores = std::max(
+      0.0, (machine_busy_seconds() - busy_before - run.child.cpu_seconds) / run.child.wall_seconds);
+  require_success(run.child, args, log_path);
   return run;
 }
 
@@ -656,6 +654,49 @@ int run(int argc, char** argv) {
   const std::string log_path = run_dir + "/sluice.log";
   std::vector<std::string> outputs;
 
+  // Checks one finished run against its input and the digests seen so far; stops on a mismatch.
+  auto verify = [&](const std::string& what, const Input& input, const std::string& profile,
+                    const Report& report, const OutputCheck& check) {
+    if (report.input_bytes != input.bytes) {
+      die(what + ": the report says " + std::to_string(report.input_bytes) +
+          " input bytes, the input has " + std::to_string(input.bytes));
+    }
+    if (report.rows_out("csv_parse") != input.rows) {
+      die(what + ": csv_parse produced " + std::to_string(report.rows_out("csv_parse")) +
+          " rows, the input has " + std::to_string(input.rows));
+    }
+    if (check.records != input.rows + 1) {
+      die(what + ": the output has " + std::to_string(check.records) +
+          " records (header included), expected " + std::to_string(input.rows + 1));
+    }
+    if (report.bytes_in("file_write") != check.bytes) {
+      die(what + ": file_write received " + std::to_string(report.bytes_in("file_write")) +
+          " bytes, the output has " + std::to_string(check.bytes));
+    }
+    auto [known, first] = digests.try_emplace({profile, input.rows}, check.digest);
+    if (!first && known->second != check.digest) {
+      char text[160];
+      std::snprintf(text, sizeof text, ": output digest %016llx differs from %016llx",
+                    static_cast<unsigned long long>(check.digest),
+                    static_cast<unsigned long long>(known->second));
+      die(what + text + " (an earlier run of the same input)");
+    }
+  };
+  auto sluice_args = [&](const Profile& profile, const Input& input, const std::string& output,
+                         int threads, const std::string& report) {
+    return std::vector<std::string>{config.sluice, "run", profile.pipeline,
+                                    "--set", "input=" + input.path,
+                                    "--set", "output=" + output,
+                                    "--threads", std::to_string(threads),
+                                    "--quiet", "--report", report};
+  };
+  // The yardstick runs the standard 1-thread run as one copy per core at once, right after the
+  // round's own runs: the speedup N independent jobs get here bounds what N threads can get.
+  const int copies = config.threads.back();
+  const bool reference = config.reference && config.standard && copies > 1 &&
+                         config.threads.front() == 1;
+  std::map<std::uint64_t, std::vector<double>> reference_rounds;  // rows -> copies' speedup
+
   for (const Input& input : inputs) {
     const int runs = config.runs.value_or(default_runs(input.rows));
     // Every configuration warms up first; the timed rounds then interleave the configurations so
@@ -672,59 +713,65 @@ int run(int argc, char** argv) {
           // rather than the pipeline's work.
           fs::remove(output, error);
           warm_page_cache(input.path);
-          const std::vector<std::string> args = {
-              config.sluice, "run", profile.pipeline, "--set", "input=" + input.path,
-              "--set", "output=" + output, "--threads", std::to_string(threads), "--quiet",
-              "--report", report_path};
-          const ChildRun child = spawn_and_wait(args, log_path);
-          const Report report = read_report(report_path);
-          const OutputCheck check = check_output(output);
+          const MeasuredRun run =
+              spawn_and_wait(sluice_args(profile, input, output, threads, report_path), log_path);
           const std::string what = profile.name + " " + rows_label(input.rows) + " rows, " +
                                    std::to_string(threads) + " thread(s)";
-          if (report.input_bytes != input.bytes) {
-            die(what + ": the report says " + std::to_string(report.input_bytes) +
-                " input bytes, the input has " + std::to_string(input.bytes));
-          }
-          if (report.rows_out("csv_parse") != input.rows) {
-            die(what + ": csv_parse produced " +
-                std::to_string(report.rows_out("csv_parse")) + " rows, the input has " +
-                std::to_string(input.rows));
-          }
-          if (check.records != input.rows + 1) {
-            die(what + ": the output has " + std::to_string(check.records) +
-                " records (header included), expected " + std::to_string(input.rows + 1));
-          }
-          if (report.bytes_in("file_write") != check.bytes) {
-            die(what + ": file_write received " +
-                std::to_string(report.bytes_in("file_write")) + " bytes, the output has " +
-                std::to_string(check.bytes));
-          }
-          auto [known, first] = digests.try_emplace({profile.name, input.rows}, check.digest);
-          if (!first && known->second != check.digest) {
-            char text[160];
-            std::snprintf(text, sizeof text, ": output digest %016llx differs from %016llx",
-                          static_cast<unsigned long long>(check.digest),
-                          static_cast<unsigned long long>(known->second));
-            die(what + text + " (an earlier run of the same input)");
-          }
+          const Report report = read_report(report_path);
+          verify(what, input, profile.name, report, check_output(output));
           const double rss_bytes = static_cast<double>(
-              report.peak_rss_bytes != 0 ? report.peak_rss_bytes : child.max_rss_bytes);
+              report.peak_rss_bytes != 0 ? report.peak_rss_bytes : run.child.max_rss_bytes);
           std::fprintf(stderr,
                        "  %-40s %-8s %8.1f MB/s %7.2f s  CPU/wall %4.2f  others %4.2f  "
                        "peak RSS %6.1f MiB  xxh64 %016llx\n",
                        what.c_str(), round < 0 ? "warm-up" : ("run " + std::to_string(round + 1)).c_str(),
                        input.bytes / 1e6 / report.elapsed_seconds, report.elapsed_seconds,
-                       child.cpu_seconds / child.wall_seconds, child.others_cores,
-                       rss_bytes / kMiB, static_cast<unsigned long long>(check.digest));
+                       run.child.cpu_seconds / run.child.wall_seconds, run.others_cores,
+                       rss_bytes / kMiB, static_cast<unsigned long long>(digests.at({profile.name, input.rows})));
           if (round < 0) continue;
           Sample sample;
           sample.elapsed_seconds = report.elapsed_seconds;
-          sample.wall_seconds = child.wall_seconds;
-          sample.cpu_seconds = child.cpu_seconds;
-          sample.others_cores = child.others_cores;
+          sample.wall_seconds = run.child.wall_seconds;
+          sample.cpu_seconds = run.child.cpu_seconds;
+          sample.others_cores = run.others_cores;
           sample.peak_rss_bytes = static_cast<std::uint64_t>(rss_bytes);
           samples[{profile.name, input.rows, threads}].push_back(sample);
         }
+        if (!reference || profile.name != "standard" || round < 0) continue;
+        std::vector<std::string> copy_outputs, copy_reports, copy_logs;
+        std::vector<std::vector<std::string>> copy_args;
+        for (int k = 0; k < copies; ++k) {
+          const std::string suffix = "_copy" + std::to_string(k + 1);
+          copy_outputs.push_back(run_dir + "/enriched_" + profile.name + "_" +
+                                 std::to_string(input.rows) + suffix + ".csv");
+          copy_reports.push_back(run_dir + "/report" + suffix + ".json");
+          copy_logs.push_back(run_dir + "/sluice" + suffix + ".log");
+          fs::remove(copy_outputs.back(), error);
+          fs::remove(copy_reports.back(), error);
+          copy_args.push_back(
+              sluice_args(profile, input, copy_outputs.back(), 1, copy_reports.back()));
+          if (round == 0) outputs.push_back(copy_outputs.back());
+        }
+        warm_page_cache(input.path);
+        std::vector<ChildProcess> running;
+        for (int k = 0; k < copies; ++k) running.push_back(start_child(copy_args[k], copy_logs[k]));
+        std::vector<double> elapsed;
+        for (int k = 0; k < copies; ++k) {
+          require_success(wait_for(running[k]), copy_args[k], copy_logs[k]);
+          const Report report = read_report(copy_reports[k]);
+          verify(profile.name + " " + rows_label(input.rows) + " rows, 1-thread copy " +
+                     std::to_string(k + 1) + " of " + std::to_string(copies) + " at once",
+                 input, profile.name, report, check_output(copy_outputs[k]));
+          elapsed.push_back(report.elapsed_seconds);
+        }
+        const double together = std::accumulate(elapsed.begin(), elapsed.end(), 0.0) / copies;
+        const double alone = samples.at({profile.name, input.rows, 1}).back().elapsed_seconds;
+        reference_rounds[input.rows].push_back(copies * alone / together);
+        std::fprintf(stderr, "  %-40s %-8s %7.2f s each on average (%.2f s alone): %.2f×\n",
+                     (profile.name + " " + rows_label(input.rows) + " rows, " +
+                      std::to_string(copies) + " × 1 thread at once").c_str(),
+                     ("run " + std::to_string(round + 1)).c_str(), together, alone,
+                     reference_rounds[input.rows].back());
       }
     }
   }
@@ -763,6 +810,36 @@ int run(int argc, char** argv) {
                format("%.1f", s.rss_mib)});
   }
   table.print(config.markdown);
+
+  // ---- the yardstick for thread scaling ----
+  if (!reference_rounds.empty()) {
+    const std::string n = std::to_string(copies);
+    print_heading(config.markdown, "Thread scaling against the machine's own (per-round medians)");
+    std::printf("%s%s copies of the 1-thread run started at once share nothing but the machine: "
+                "their speedup over one copy alone is what %s independent jobs gain here, and "
+                "bounds what %s threads of one run can gain.%s\n",
+                config.markdown ? "" : "  ", n.c_str(), n.c_str(), n.c_str(),
+                config.markdown ? "\n" : "");
+    Table scaling({"input", "rounds", n + " × 1 thread at once", "sluice " + n + " threads / 1",
+                   "share of the yardstick"});
+    auto spread = [](std::vector<double> values) {
+      std::sort(values.begin(), values.end());
+      return format("%.2f×", median(values)) + " (" + format("%.2f", values.front()) + "–" +
+             format("%.2f", values.back()) + ")";
+    };
+    for (const auto& [rows, yardstick] : reference_rounds) {
+      const auto& ones = samples.at({"standard", rows, 1});
+      const auto& manys = samples.at({"standard", rows, copies});
+      std::vector<double> ratios, shares;
+      for (std::size_t r = 0; r < std::min({ones.size(), manys.size(), yardstick.size()}); ++r) {
+        ratios.push_back(ones[r].elapsed_seconds / manys[r].elapsed_seconds);
+        shares.push_back(ratios.back() / yardstick[r]);
+      }
+      scaling.add({rows_label(rows) + " rows", std::to_string(yardstick.size()), spread(yardstick),
+                   spread(ratios), format("%.0f%%", 100 * median(shares))});
+    }
+    scaling.print(config.markdown);
+  }
 
   // ---- targets ----
   bool all_met = true;
