@@ -816,9 +816,10 @@ int run(int argc, char** argv) {
     const std::string n = std::to_string(copies);
     print_heading(config.markdown, "Thread scaling against the machine's own (per-round medians)");
     std::printf("%s%s copies of the 1-thread run started at once share nothing but the machine: "
-                "their speedup over one copy alone is what %s independent jobs gain here, and "
-                "bounds what %s threads of one run can gain.%s\n",
-                config.markdown ? "" : "  ", n.c_str(), n.c_str(), n.c_str(),
+                "their speedup over one copy alone is what %s independent jobs gain here, a "
+                "yardstick for %s threads of one run (not a hard bound: the copies also write %s "
+                "outputs at once).%s\n",
+                config.markdown ? "" : "  ", n.c_str(), n.c_str(), n.c_str(), n.c_str(),
                 config.markdown ? "\n" : "");
     Table scaling({"input", "rounds", n + " × 1 thread at once", "sluice " + n + " threads / 1",
                    "share of the yardstick"});
