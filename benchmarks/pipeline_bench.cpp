@@ -75,9 +75,11 @@ struct Config {
 };
 
 // A 1M-row run takes about 0.2-0.4 s, short enough for a busy neighbour on a shared VM to move
-// one run by 20%: seven runs give a median that moves much less. 8M-row runs last seconds, but
-// one of them alone still decided verdicts by chance (peak RSS, the heavy cost): three.
-int default_runs(std::uint64_t rows) { return rows <= 2'000'000 ? 7 : 3; }
+// one run by 20%. With seven rounds the 2-thread ratio's verdict still flipped between full runs
+// of the same code (1.64x, 1.90x, 2.04x on one day); fifteen halve the spread of its median for
+// about 20 s more. 8M-row runs last seconds, but one of them alone still decided verdicts by chance
+// (peak RSS, the heavy cost): three.
+int default_runs(std::uint64_t rows) { return rows <= 2'000'000 ? 15 : 3; }
 
 int all_cores() { return std::max(1, static_cast<int>(std::thread::hardware_concurrency())); }
 
@@ -91,7 +93,7 @@ void usage(std::FILE* out) {
   std::fprintf(out,
                "usage: pipeline_bench [options]\n\n"
                "  --inputs LIST         data rows of each export, e.g. 1m,8m (default) or 100k\n"
-               "  --runs N              timed runs per configuration (default 7 up to 2M rows, "
+               "  --runs N              timed runs per configuration (default 15 up to 2M rows, "
                "else 3)\n"
                "  --warmup N            untimed runs first (default 1)\n"
                "  --threads LIST        worker threads, e.g. 1,2 (default 1 and all cores: 1,%d)\n"
