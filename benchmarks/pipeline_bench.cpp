@@ -24,7 +24,6 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
-#include <numeric>
 #include <optional>
 #include <sstream>
 #include <stdexcept>
@@ -518,6 +517,17 @@ double median(std::vector<double> values) {
   return values.size() % 2 ? values[mid] : (values[mid - 1] + values[mid]) / 2;
 }
 
+// Each round runs every configuration back to back: the ratio of one round's two elapsed times
+// is a pair measured under the same load, so the machine's drift from round to round cancels.
+std::vector<double> round_ratios(const std::vector<Sample>& numerators,
+                                 const std::vector<Sample>& denominators) {
+  std::vector<double> ratios;
+  for (std::size_t r = 0; r < std::min(numerators.size(), denominators.size()); ++r) {
+    ratios.push_back(numerators[r].elapsed_seconds / denominators[r].elapsed_seconds);
+  }
+  return ratios;
+}
+
 struct Summary {
   int runs = 0;
   double mb_per_s = 0;  // median over runs of input MB / elapsed
@@ -693,11 +703,40 @@ int run(int argc, char** argv) {
                                     "--quiet", "--report", report};
   };
   // The yardstick runs the standard 1-thread run as one copy per core at once, right after the
-  // round's own runs: the speedup N independent jobs get here bounds what N threads can get.
+  // round's own runs: the speedup N independent jobs get here is a yardstick for N threads.
   const int copies = config.threads.back();
   const bool reference = config.reference && config.standard && copies > 1 &&
                          config.threads.front() == 1;
   std::map<std::uint64_t, std::vector<double>> reference_rounds;  // rows -> copies' speedup
+  // Runs the copies at once, checks each output, and returns their mean elapsed seconds.
+  auto time_copies_at_once = [&](const Profile& profile, const Input& input, bool first_round) {
+    std::vector<std::string> copy_outputs, copy_reports, copy_logs;
+    std::vector<std::vector<std::string>> copy_args;
+    for (int k = 0; k < copies; ++k) {
+      const std::string suffix = "_copy" + std::to_string(k + 1);
+      copy_outputs.push_back(run_dir + "/enriched_" + profile.name + "_" +
+                             std::to_string(input.rows) + suffix + ".csv");
+      copy_reports.push_back(run_dir + "/report" + suffix + ".json");
+      copy_logs.push_back(run_dir + "/sluice" + suffix + ".log");
+      fs::remove(copy_outputs.back(), error);
+      fs::remove(copy_reports.back(), error);
+      copy_args.push_back(sluice_args(profile, input, copy_outputs.back(), 1, copy_reports.back()));
+      if (first_round) outputs.push_back(copy_outputs.back());
+    }
+    warm_page_cache(input.path);
+    std::vector<ChildProcess> running;
+    for (int k = 0; k < copies; ++k) running.push_back(start_child(copy_args[k], copy_logs[k]));
+    double elapsed = 0;
+    for (int k = 0; k < copies; ++k) {
+      require_success(wait_for(running[k]), copy_args[k], copy_logs[k]);
+      const Report report = read_report(copy_reports[k]);
+      verify(profile.name + " " + rows_label(input.rows) + " rows, 1-thread copy " +
+                 std::to_string(k + 1) + " of " + std::to_string(copies) + " at once",
+             input, profile.name, report, check_output(copy_outputs[k]));
+      elapsed += report.elapsed_seconds;
+    }
+    return elapsed / copies;
+  };
 
   for (const Input& input : inputs) {
     const int runs = config.runs.value_or(default_runs(input.rows));
@@ -720,7 +759,8 @@ int run(int argc, char** argv) {
           const std::string what = profile.name + " " + rows_label(input.rows) + " rows, " +
                                    std::to_string(threads) + " thread(s)";
           const Report report = read_report(report_path);
-          verify(what, input, profile.name, report, check_output(output));
+          const OutputCheck check = check_output(output);
+          verify(what, input, profile.name, report, check);
           const double rss_bytes = static_cast<double>(
               report.peak_rss_bytes != 0 ? report.peak_rss_bytes : run.child.max_rss_bytes);
           std::fprintf(stderr,
@@ -729,7 +769,7 @@ int run(int argc, char** argv) {
                        what.c_str(), round < 0 ? "warm-up" : ("run " + std::to_string(round + 1)).c_str(),
                        input.bytes / 1e6 / report.elapsed_seconds, report.elapsed_seconds,
                        run.child.cpu_seconds / run.child.wall_seconds, run.others_cores,
-                       rss_bytes / kMiB, static_cast<unsigned long long>(digests.at({profile.name, input.rows})));
+                       rss_bytes / kMiB, static_cast<unsigned long long>(check.digest));
           if (round < 0) continue;
           Sample sample;
           sample.elapsed_seconds = report.elapsed_seconds;
@@ -740,33 +780,7 @@ int run(int argc, char** argv) {
           samples[{profile.name, input.rows, threads}].push_back(sample);
         }
         if (!reference || profile.name != "standard" || round < 0) continue;
-        std::vector<std::string> copy_outputs, copy_reports, copy_logs;
-        std::vector<std::vector<std::string>> copy_args;
-        for (int k = 0; k < copies; ++k) {
-          const std::string suffix = "_copy" + std::to_string(k + 1);
-          copy_outputs.push_back(run_dir + "/enriched_" + profile.name + "_" +
-                                 std::to_string(input.rows) + suffix + ".csv");
-          copy_reports.push_back(run_dir + "/report" + suffix + ".json");
-          copy_logs.push_back(run_dir + "/sluice" + suffix + ".log");
-          fs::remove(copy_outputs.back(), error);
-          fs::remove(copy_reports.back(), error);
-          copy_args.push_back(
-              sluice_args(profile, input, copy_outputs.back(), 1, copy_reports.back()));
-          if (round == 0) outputs.push_back(copy_outputs.back());
-        }
-        warm_page_cache(input.path);
-        std::vector<ChildProcess> running;
-        for (int k = 0; k < copies; ++k) running.push_back(start_child(copy_args[k], copy_logs[k]));
-        std::vector<double> elapsed;
-        for (int k = 0; k < copies; ++k) {
-          require_success(wait_for(running[k]), copy_args[k], copy_logs[k]);
-          const Report report = read_report(copy_reports[k]);
-          verify(profile.name + " " + rows_label(input.rows) + " rows, 1-thread copy " +
-                     std::to_string(k + 1) + " of " + std::to_string(copies) + " at once",
-                 input, profile.name, report, check_output(copy_outputs[k]));
-          elapsed.push_back(report.elapsed_seconds);
-        }
-        const double together = std::accumulate(elapsed.begin(), elapsed.end(), 0.0) / copies;
+        const double together = time_copies_at_once(profile, input, round == 0);
         const double alone = samples.at({profile.name, input.rows, 1}).back().elapsed_seconds;
         reference_rounds[input.rows].push_back(copies * alone / together);
         std::fprintf(stderr, "  %-40s %-8s %7.2f s each on average (%.2f s alone): %.2f×\n",
@@ -833,10 +847,10 @@ int run(int argc, char** argv) {
     for (const auto& [rows, yardstick] : reference_rounds) {
       const auto& ones = samples.at({"standard", rows, 1});
       const auto& manys = samples.at({"standard", rows, copies});
-      std::vector<double> ratios, shares;
-      for (std::size_t r = 0; r < std::min({ones.size(), manys.size(), yardstick.size()}); ++r) {
-        ratios.push_back(ones[r].elapsed_seconds / manys[r].elapsed_seconds);
-        shares.push_back(ratios.back() / yardstick[r]);
+      const std::vector<double> ratios = round_ratios(ones, manys);
+      std::vector<double> shares;
+      for (std::size_t r = 0; r < std::min(ratios.size(), yardstick.size()); ++r) {
+        shares.push_back(ratios[r] / yardstick[r]);
       }
       scaling.add({rows_label(rows) + " rows", std::to_string(yardstick.size()), spread(yardstick),
                    spread(ratios), format("%.0f%%", 100 * median(shares))});
@@ -874,12 +888,8 @@ int run(int argc, char** argv) {
           others > 0.25 ? " (others kept " + format("%.2f", others) + " cores busy)" : "";
       // The spread of the per-round ratios (each round runs both thread counts back to back)
       // shows how much of the verdict is the machine's mood.
-      const auto& ones = samples.at({"standard", input.rows, 1});
-      const auto& manys = samples.at({"standard", input.rows, max_threads});
-      std::vector<double> rounds;
-      for (std::size_t r = 0; r < std::min(ones.size(), manys.size()); ++r) {
-        rounds.push_back(ones[r].elapsed_seconds / manys[r].elapsed_seconds);
-      }
+      const std::vector<double> rounds = round_ratios(
+          samples.at({"standard", input.rows, 1}), samples.at({"standard", input.rows, max_threads}));
       if (rounds.size() >= 3) {
         note += " (rounds " + format("%.2f", *std::min_element(rounds.begin(), rounds.end())) +
                 "–" + format("%.2f×", *std::max_element(rounds.begin(), rounds.end())) + ")";

@@ -105,9 +105,4 @@ Status TaskTrace::finish(int workers) {
   return file_.commit();
 }
 
-void TaskTrace::discard() noexcept {
-  std::lock_guard lock(mutex_);
-  file_.discard();
-}
-
 }  // namespace sluice::detail

@@ -45,8 +45,6 @@ class TaskTrace {
   /// Names the worker rows, closes the JSON array and moves the file into place. Returns the
   /// first write error instead if there was one (the run itself is not affected).
   Status finish(int workers);
-  /// Removes the temp file (idempotent).
-  void discard() noexcept;
 
  private:
   explicit TaskTrace(DurableFile file, std::int64_t origin_ns);

@@ -31,12 +31,17 @@ std::vector<std::string> mixed_pieces() {
   return pieces;
 }
 
+// The temp file for `path`; stops the test case when it cannot be created.
+DurableFile create_or_stop(const std::string& path) {
+  auto created = DurableFile::create(path);
+  REQUIRE(created.ok());
+  return std::move(created).value();
+}
+
 TEST_CASE("durable file: pieces of every size reach the file whole and in order") {
   TempDir dir;
   const std::string target = dir.file("out.csv");
-  auto created = DurableFile::create(target);
-  REQUIRE(created.ok());
-  DurableFile file = std::move(created).value();
+  DurableFile file = create_or_stop(target);
   std::string expected;
   for (const std::string& piece : mixed_pieces()) {
     file.write(piece);
@@ -58,9 +63,7 @@ TEST_CASE("durable file: without commit the old file stays as it was and the tem
   const std::string target = dir.file("out.csv");
   write_file(target, "old contents\n");
   {
-    auto created = DurableFile::create(target);
-    REQUIRE(created.ok());
-    DurableFile file = std::move(created).value();
+    DurableFile file = create_or_stop(target);
     for (const std::string& piece : mixed_pieces()) file.write(piece);
   }  // destroyed without commit, as when a run fails
   CHECK(dir.entries() == std::vector<std::string>{"out.csv"});
@@ -71,9 +74,7 @@ TEST_CASE("durable file: commit replaces an existing file") {
   TempDir dir;
   const std::string target = dir.file("out.csv");
   write_file(target, "old contents that are longer than the new ones\n");
-  auto created = DurableFile::create(target);
-  REQUIRE(created.ok());
-  DurableFile file = std::move(created).value();
+  DurableFile file = create_or_stop(target);
   file.write("new\n");
   REQUIRE(file.commit().ok());
   CHECK(read_file(target) == "new\n");
@@ -90,9 +91,7 @@ TEST_CASE("durable file: a missing directory is an error that names the path") {
 
 TEST_CASE("durable file: writing after commit is refused") {
   TempDir dir;
-  auto created = DurableFile::create(dir.file("out.csv"));
-  REQUIRE(created.ok());
-  DurableFile file = std::move(created).value();
+  DurableFile file = create_or_stop(dir.file("out.csv"));
   REQUIRE(file.commit().ok());
   CHECK_THROWS_AS(file.write("late"), Error);
   CHECK_THROWS_AS(file.write(std::string(1 << 20, 'x')), Error);
