@@ -7,6 +7,8 @@
 #include <cstring>
 #include <random>
 
+#include "core/direct_writer.hpp"
+
 namespace sluice {
 
 namespace {
@@ -35,6 +37,8 @@ std::string random_suffix() {
 
 }  // namespace
 
+void detail::DirectWriterDeleter::operator()(DirectWriter* writer) const noexcept { delete writer; }
+
 DurableFile::~DurableFile() { discard(); }
 
 DurableFile::DurableFile(DurableFile&& other) noexcept
@@ -44,7 +48,8 @@ DurableFile::DurableFile(DurableFile&& other) noexcept
       size_(other.size_),
       written_(other.written_),
       writeback_started_(other.writeback_started_),
-      buffer_(std::move(other.buffer_)) {
+      buffer_(std::move(other.buffer_)),
+      direct_(std::move(other.direct_)) {
   other.fd_ = -1;
   other.temp_path_.clear();
 }
@@ -59,13 +64,14 @@ DurableFile& DurableFile::operator=(DurableFile&& other) noexcept {
     written_ = other.written_;
     writeback_started_ = other.writeback_started_;
     buffer_ = std::move(other.buffer_);
+    direct_ = std::move(other.direct_);
     other.fd_ = -1;
     other.temp_path_.clear();
   }
   return *this;
 }
 
-Result<DurableFile> DurableFile::create(const std::string& path) {
+Result<DurableFile> DurableFile::create(const std::string& path, PageCache page_cache) {
   if (path.empty()) return invalid_argument("output path is empty");
   DurableFile file;
   file.path_ = path;
@@ -82,7 +88,10 @@ Result<DurableFile> DurableFile::create(const std::string& path) {
     return io_error("cannot create output file " + path + ": " + reason +
                     " (check that the directory exists and is writable)");
   }
-  file.buffer_.reserve(kBufferBytes);
+  if (page_cache == PageCache::bypass) {
+    file.direct_.reset(detail::DirectWriter::start(file.fd_, path).release());
+  }
+  if (!file.direct_) file.buffer_.reserve(kBufferBytes);
   return file;
 }
 
@@ -115,6 +124,10 @@ void DurableFile::flush_buffer() {
 void DurableFile::write(std::string_view bytes) {
   if (fd_ < 0) throw Error(StatusCode::internal, "write to closed output " + path_);
   size_ += bytes.size();
+  if (direct_) {
+    direct_->append(bytes);
+    return;
+  }
   if (buffer_.size() + bytes.size() > kBufferBytes) {
     flush_buffer();
     if (bytes.size() >= kBufferBytes) {
@@ -130,6 +143,10 @@ void DurableFile::write(std::string_view bytes) {
 Status DurableFile::commit() {
   if (fd_ < 0) return Status(StatusCode::internal, "commit of closed output " + path_);
   try {
+    if (direct_) {
+      direct_->finish();
+      direct_.reset();
+    }
     flush_buffer();
   } catch (const Error& error) {
     discard();
@@ -158,6 +175,7 @@ Status DurableFile::commit() {
 }
 
 void DurableFile::discard() noexcept {
+  direct_.reset();  // its thread may be writing: stop it before the file goes
   if (fd_ >= 0) {
     ::close(fd_);
     fd_ = -1;

@@ -1,9 +1,6 @@
 #include <doctest/doctest.h>
 
-#include <sys/resource.h>
-
-#include <csignal>
-
+#include "support/file_size_limit.hpp"
 #include "support/temp_dir.hpp"
 #include "support/test_nodes.hpp"
 
@@ -12,52 +9,33 @@ using namespace sluice::testing;
 
 namespace {
 
-/// Makes write(2) fail with EFBIG past `bytes` in any file this process writes, for the scope:
-/// a real disk error without a full disk. SIGXFSZ, which would kill the
-/// process, is ignored meanwhile.
-class FileSizeLimit {
- public:
-  explicit FileSizeLimit(rlim_t bytes) {
-    ::getrlimit(RLIMIT_FSIZE, &saved_);
-    rlimit limited = saved_;
-    limited.rlim_cur = bytes;
-    ::setrlimit(RLIMIT_FSIZE, &limited);
-    saved_handler_ = std::signal(SIGXFSZ, SIG_IGN);
-  }
-  ~FileSizeLimit() {
-    ::setrlimit(RLIMIT_FSIZE, &saved_);
-    std::signal(SIGXFSZ, saved_handler_);
-  }
-  FileSizeLimit(const FileSizeLimit&) = delete;
-  FileSizeLimit& operator=(const FileSizeLimit&) = delete;
-
- private:
-  rlimit saved_{};
-  void (*saved_handler_)(int) = SIG_DFL;
-};
-
 const char* kCopy = R"(
 id: copy
 nodes:
   - { id: read, type: file_read, options: { path: "${input}", chunk_size: 1KiB } }
-  - { id: write, type: file_write, input: read, options: { path: "${output}" } }
+  - { id: write, type: file_write, input: read,
+      options: { path: "${output}", page_cache: "${page_cache:-false}" } }
 )";
 }
 
 TEST_CASE("file_write writes every byte in order and leaves no temp file") {
   TempDir dir;
   std::string content;
-  for (int i = 0; i < 50000; ++i) content += std::to_string(i) + ",";
+  for (int i = 0; i < 400000; ++i) content += std::to_string(i) + ",";  // 2.7 MB: blocks and a tail
   write_file(dir.file("in"), content);
   for (const int threads : {1, 4}) {
-    CAPTURE(threads);
-    RunOptions options;
-    options.threads = threads;
-    const RunReport report =
-        run_yaml(kCopy, {{"input", dir.file("in")}, {"output", dir.file("out")}}, options);
-    REQUIRE_MESSAGE(report.status.ok(), report.status.message());
-    CHECK(read_file(dir.file("out")) == content);
-    CHECK(dir.entries() == std::vector<std::string>{"in", "out"});
+    for (const char* page_cache : {"false", "true"}) {
+      CAPTURE(threads);
+      CAPTURE(page_cache);
+      RunOptions options;
+      options.threads = threads;
+      const std::map<std::string, std::string> variables = {
+          {"input", dir.file("in")}, {"output", dir.file("out")}, {"page_cache", page_cache}};
+      const RunReport report = run_yaml(kCopy, variables, options);
+      REQUIRE_MESSAGE(report.status.ok(), report.status.message());
+      CHECK(read_file(dir.file("out")) == content);
+      CHECK(dir.entries() == std::vector<std::string>{"in", "out"});
+    }
   }
 }
 
@@ -88,21 +66,26 @@ TEST_CASE("file_write reports a failed write with the path and keeps the old fil
   write_file(dir.file("in"), content);
   write_file(dir.file("out"), "old content");
   for (const int threads : {1, 4}) {
-    CAPTURE(threads);
-    RunOptions options;
-    options.threads = threads;
-    RunReport report;
-    {
-      const FileSizeLimit limit(256 << 10);
-      report = run_yaml(kCopy, {{"input", dir.file("in")}, {"output", dir.file("out")}}, options);
+    for (const char* page_cache : {"false", "true"}) {
+      CAPTURE(threads);
+      CAPTURE(page_cache);
+      RunOptions options;
+      options.threads = threads;
+      RunReport report;
+      {
+        const FileSizeLimit limit(256 << 10);
+        const std::map<std::string, std::string> variables = {
+            {"input", dir.file("in")}, {"output", dir.file("out")}, {"page_cache", page_cache}};
+        report = run_yaml(kCopy, variables, options);
+      }
+      REQUIRE_FALSE(report.status.ok());
+      CHECK(report.status.code() == StatusCode::io_error);
+      CHECK(report.status.message().find("node 'write' (file_write)") != std::string::npos);
+      CHECK(report.status.message().find("cannot write " + dir.file("out") + ": File too large") !=
+            std::string::npos);
+      CHECK(read_file(dir.file("out")) == "old content");
+      CHECK(dir.entries() == std::vector<std::string>{"in", "out"});  // no temp file left
     }
-    REQUIRE_FALSE(report.status.ok());
-    CHECK(report.status.code() == StatusCode::io_error);
-    CHECK(report.status.message().find("node 'write' (file_write)") != std::string::npos);
-    CHECK(report.status.message().find("cannot write " + dir.file("out") + ": File too large") !=
-          std::string::npos);
-    CHECK(read_file(dir.file("out")) == "old content");
-    CHECK(dir.entries() == std::vector<std::string>{"in", "out"});  // no temp file left
   }
 }
 

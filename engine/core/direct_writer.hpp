@@ -1,0 +1,74 @@
+#pragma once
+/// DirectWriter: appends a file's bytes in aligned 1 MiB blocks that a thread of its own writes
+/// with O_DIRECT, straight from our memory to the disk.
+///
+/// Why not write(2) into the page cache: the kernel copies every byte into newly allocated pages
+/// and a kernel thread later writes them back, both on the run's cores. On VMs that hand free
+/// memory back to the host, each new page also faults in the host: writing 1 GiB that way took
+/// 2.1-2.7 s of kernel CPU on our 2-core VM, against 0.2 s into recycled pages and 0.1 s with
+/// O_DIRECT. The writer thread only waits for the disk, it computes nothing, so `--threads N`
+/// still means N cores of work.
+///
+/// The blocks go out with O_DIRECT; finish() writes the tail (shorter than a block) through the
+/// page cache. Where the filesystem refuses O_DIRECT (procfs, tmpfs before Linux 6.6, some network
+/// mounts), start() returns null and the caller writes as before; a direct write refused later
+/// switches the file to buffered writes for the rest.
+/// Not thread-safe on the caller's side: one appender at a time.
+
+#include <condition_variable>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <thread>
+
+namespace sluice::detail {
+
+class DirectWriter {
+ public:
+  static constexpr std::size_t kBlockBytes = std::size_t{1} << 20;
+  /// Blocks in the ring: one being filled, the rest queued or being written.
+  static constexpr std::size_t kBlocks = 4;
+
+  /// Switches `fd` (opened for writing, positioned at 0, empty) to O_DIRECT; null when refused.
+  /// `path` names the file in errors.
+  static std::unique_ptr<DirectWriter> start(int fd, std::string path);
+  /// Stops the thread; blocks not yet written are dropped (the caller is discarding the file).
+  ~DirectWriter();
+  DirectWriter(const DirectWriter&) = delete;
+  DirectWriter& operator=(const DirectWriter&) = delete;
+
+  /// Copies bytes into the ring; each full block goes to the thread. Waits when all blocks are
+  /// queued (the disk sets the pace). Throws sluice::Error (io_error) when an earlier write failed.
+  void append(std::string_view bytes);
+  /// Writes everything, the tail included, and stops the thread. Throws like append(). The caller
+  /// still has to fsync.
+  void finish();
+
+ private:
+  DirectWriter(int fd, std::string path);
+  void hand_over_filled_block();
+  void write_blocks();  // the thread's loop
+  void write_at(const char* data, std::size_t size, std::uint64_t offset);
+  void throw_if_failed();  // with mutex_ held
+
+  int fd_;
+  std::string path_;
+  std::unique_ptr<char, void (*)(void*)> ring_;
+  std::size_t fill_ = 0;           ///< bytes in the block being filled
+  std::uint64_t handed_over_ = 0;  ///< blocks given to the thread (block k sits at k % kBlocks)
+
+  std::mutex mutex_;
+  std::condition_variable block_ready_;  ///< the thread waits for work or the end
+  std::condition_variable block_free_;   ///< the appender waits for a block to fill
+  std::uint64_t written_ = 0;            ///< blocks on disk, in order
+  bool stopping_ = false;                ///< finish(): write what is queued, then end
+  bool abandoned_ = false;               ///< destructor: end after the write under way
+  bool direct_ = true;                   ///< false once the filesystem refused a direct write
+  std::string failure_;                  ///< the first write error, reported to the appender
+  std::thread thread_;
+};
+
+}  // namespace sluice::detail
