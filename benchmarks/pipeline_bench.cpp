@@ -78,7 +78,7 @@ struct Config {
 // of the same code (1.64x, 1.90x, 2.04x on one day); fifteen halve the spread of its median for
 // about 20 s more. 8M-row runs last seconds, but one of them alone still decided verdicts by chance
 // (peak RSS, the heavy cost): three.
-int default_runs(std::uint64_t rows) { return rows <= 2'000'000 ? 15 : 3; }
+int default_runs(std::uint64_t rows) { return rows <= 2'000'000 ? 15 : 5; }
 
 int all_cores() { return std::max(1, static_cast<int>(std::thread::hardware_concurrency())); }
 
@@ -93,7 +93,7 @@ void usage(std::FILE* out) {
                "usage: pipeline_bench [options]\n\n"
                "  --inputs LIST         data rows of each export, e.g. 1m,8m (default) or 100k\n"
                "  --runs N              timed runs per configuration (default 15 up to 2M rows, "
-               "else 3)\n"
+               "else 5)\n"
                "  --warmup N            untimed runs first (default 1)\n"
                "  --threads LIST        worker threads, e.g. 1,2 (default 1 and all cores: 1,%d)\n"
                "  --profiles LIST       standard,heavy (default both); --no-heavy = standard\n"
@@ -747,7 +747,11 @@ int run(int argc, char** argv) {
         const std::string output =
             run_dir + "/enriched_" + profile.name + "_" + std::to_string(input.rows) + ".csv";
         if (round == -config.warmup) outputs.push_back(output);
-        for (const int threads : config.threads) {
+        // Every other round runs the thread counts in reverse order, so that a machine growing
+        // faster or slower during the benchmark favours neither side of the thread-scaling ratio.
+        std::vector<int> thread_order = config.threads;
+        if (round % 2 != 0) std::reverse(thread_order.begin(), thread_order.end());
+        for (const int threads : thread_order) {
           fs::remove(report_path, error);
           // Each run writes a new file: renaming over the last run's output would also time the
           // kernel freeing that file (about 30 ms per 136 MB), the benchmark's housekeeping
