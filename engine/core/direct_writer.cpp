@@ -128,8 +128,9 @@ void DirectWriter::write_at(const char* data, std::size_t size, std::uint64_t of
         continue;
       }
     }
-    if (n < 0) {
-      const std::string reason = std::strerror(errno);
+    if (n <= 0) {
+      // A regular file never takes 0 bytes of a non-empty write; if one did, looping would hang.
+      const std::string reason = n < 0 ? std::strerror(errno) : "the file took no bytes";
       std::lock_guard lock(mutex_);
       if (failure_.empty()) failure_ = reason;
       return;
