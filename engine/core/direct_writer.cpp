@@ -60,8 +60,7 @@ DirectWriter::~DirectWriter() {
 void DirectWriter::append(std::string_view bytes) {
   while (!bytes.empty()) {
     const std::size_t take = std::min(bytes.size(), kBlockBytes - fill_);
-    char* block = ring_.get() + (handed_over_ % kBlocks) * kBlockBytes;
-    std::memcpy(block + fill_, bytes.data(), take);
+    std::memcpy(block(handed_over_) + fill_, bytes.data(), take);
     fill_ += take;
     bytes.remove_prefix(take);
     if (fill_ == kBlockBytes) hand_over_filled_block();
@@ -92,7 +91,7 @@ void DirectWriter::finish() {
   // The tail is shorter than a block, so it cannot go out directly.
   const int flags = ::fcntl(fd_, F_GETFL);
   if (flags >= 0) ::fcntl(fd_, F_SETFL, flags & ~O_DIRECT);
-  write_at(ring_.get() + (handed_over_ % kBlocks) * kBlockBytes, fill_, handed_over_ * kBlockBytes);
+  write_at(block(handed_over_), fill_, handed_over_ * kBlockBytes);
   std::lock_guard lock(mutex_);
   throw_if_failed();
 }
@@ -102,9 +101,9 @@ void DirectWriter::write_blocks() {
   for (;;) {
     block_ready_.wait(lock, [&] { return written_ < handed_over_ || stopping_ || abandoned_; });
     if (abandoned_ || written_ == handed_over_) return;
-    const std::uint64_t block = written_;
+    const std::uint64_t index = written_;
     lock.unlock();
-    write_at(ring_.get() + (block % kBlocks) * kBlockBytes, kBlockBytes, block * kBlockBytes);
+    write_at(block(index), kBlockBytes, index * kBlockBytes);
     lock.lock();
     if (!failure_.empty()) {
       block_free_.notify_one();

@@ -49,6 +49,8 @@ class DirectWriter {
 
  private:
   DirectWriter(int fd, std::string path);
+  /// Where the file's block `index` (counted from the start of the file) sits in the ring.
+  char* block(std::uint64_t index) const { return ring_.get() + (index % kBlocks) * kBlockBytes; }
   void hand_over_filled_block();
   void write_blocks();  // the thread's loop
   void write_at(const char* data, std::size_t size, std::uint64_t offset);

@@ -8,24 +8,18 @@
 
 #include "sluice/status.hpp"
 #include "support/file_size_limit.hpp"
+#include "support/patterned_bytes.hpp"
 #include "support/temp_dir.hpp"
 
 namespace sluice::detail {
 namespace {
 
 using testing::FileSizeLimit;
+using testing::patterned_bytes;
 using testing::read_file;
 using testing::TempDir;
 
 constexpr std::size_t kMiB = DirectWriter::kBlockBytes;
-
-// Bytes that differ from block to block and page to page, so that a block written twice, lost or
-// out of place shows.
-std::string patterned(std::size_t size) {
-  std::string bytes(size, '\0');
-  for (std::size_t i = 0; i < size; ++i) bytes[i] = static_cast<char>('a' + (i / 4096 + i) % 26);
-  return bytes;
-}
 
 // An empty file opened for writing; closed at scope exit.
 class OpenFile {
@@ -50,7 +44,7 @@ TEST_CASE(
   const std::string path = dir.file("out.bin");
   OpenFile file(path);
   // More blocks than the ring holds, and a tail.
-  const std::string bytes = patterned(DirectWriter::kBlocks * kMiB * 3 / 2 + 12345);
+  const std::string bytes = patterned_bytes(DirectWriter::kBlocks * kMiB * 3 / 2 + 12345);
   auto writer = DirectWriter::start(file.fd(), path);
   REQUIRE_MESSAGE(writer != nullptr, "the temp directory's filesystem refuses O_DIRECT");
   CHECK(file.direct());
@@ -66,7 +60,7 @@ TEST_CASE("direct writer: a file of whole blocks has no tail to write") {
   TempDir dir;
   const std::string path = dir.file("out.bin");
   OpenFile file(path);
-  const std::string bytes = patterned(2 * kMiB);
+  const std::string bytes = patterned_bytes(2 * kMiB);
   auto writer = DirectWriter::start(file.fd(), path);
   REQUIRE(writer != nullptr);
   writer->append(bytes);
@@ -97,7 +91,7 @@ TEST_CASE(
     REQUIRE(writer != nullptr);
     try {
       // Far more than the ring holds: the appender must be woken by the failure, not wait forever.
-      for (int i = 0; i < 64; ++i) writer->append(patterned(kMiB / 2));
+      for (int i = 0; i < 64; ++i) writer->append(patterned_bytes(kMiB / 2));
       writer->finish();
     } catch (const Error& error) {
       failure = error.status().message();
@@ -113,7 +107,7 @@ TEST_CASE("direct writer: a writer dropped with blocks queued stops its thread")
   {
     auto writer = DirectWriter::start(file.fd(), path);
     REQUIRE(writer != nullptr);
-    writer->append(patterned(DirectWriter::kBlocks * kMiB));
+    writer->append(patterned_bytes(DirectWriter::kBlocks * kMiB));
   }  // a hang here fails the test by its timeout
   CHECK(::lseek(file.fd(), 0, SEEK_END) <= static_cast<off_t>(DirectWriter::kBlocks * kMiB));
 }

@@ -9,12 +9,14 @@
 #include <vector>
 
 #include "support/file_size_limit.hpp"
+#include "support/patterned_bytes.hpp"
 #include "support/temp_dir.hpp"
 
 namespace sluice {
 namespace {
 
 using testing::FileSizeLimit;
+using testing::patterned_bytes;
 using testing::read_file;
 using testing::TempDir;
 using testing::write_file;
@@ -39,6 +41,8 @@ std::vector<std::string> mixed_pieces() {
   pieces.push_back("tail");
   return pieces;
 }
+
+constexpr PageCache kBothModes[] = {PageCache::bypass, PageCache::use};
 
 const char* name_of(PageCache page_cache) {
   return page_cache == PageCache::bypass ? "bypass (O_DIRECT)" : "use (write(2))";
@@ -68,7 +72,7 @@ std::size_t cached_pages(const std::string& path, std::size_t size) {
 }
 
 TEST_CASE("durable file: pieces of every size reach the file whole and in order") {
-  for (const PageCache page_cache : {PageCache::bypass, PageCache::use}) {
+  for (const PageCache page_cache : kBothModes) {
     CAPTURE(name_of(page_cache));
     TempDir dir;
     const std::string target = dir.file("out.csv");
@@ -98,9 +102,7 @@ TEST_CASE("durable file: sizes at the edges of the O_DIRECT blocks arrive whole"
     CAPTURE(size);
     TempDir dir;
     const std::string target = dir.file("out.bin");
-    std::string expected(size, '\0');
-    for (std::size_t i = 0; i < size; ++i)
-      expected[i] = static_cast<char>('a' + (i * 7 + i / 4096) % 26);
+    const std::string expected = patterned_bytes(size);
     DurableFile file = create_or_stop(target);
     // Odd piece sizes, so that pieces straddle block boundaries.
     for (std::size_t at = 0; at < size; at += 300007) {
@@ -133,7 +135,7 @@ TEST_CASE("durable file: by default the blocks bypass the page cache, on request
 }
 
 TEST_CASE("durable file: a refused write names the file, and nothing is left behind") {
-  for (const PageCache page_cache : {PageCache::bypass, PageCache::use}) {
+  for (const PageCache page_cache : kBothModes) {
     CAPTURE(name_of(page_cache));
     TempDir dir;
     const std::string target = dir.file("out.csv");
@@ -158,7 +160,7 @@ TEST_CASE("durable file: a refused write names the file, and nothing is left beh
 }
 
 TEST_CASE("durable file: without commit the old file stays as it was and the temp file goes") {
-  for (const PageCache page_cache : {PageCache::bypass, PageCache::use}) {
+  for (const PageCache page_cache : kBothModes) {
     CAPTURE(name_of(page_cache));
     TempDir dir;
     const std::string target = dir.file("out.csv");
