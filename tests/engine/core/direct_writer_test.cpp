@@ -19,7 +19,7 @@ using testing::patterned_bytes;
 using testing::read_file;
 using testing::TempDir;
 
-constexpr std::size_t kMiB = DirectWriter::kBlockBytes;
+constexpr std::size_t kBlock = DirectWriter::kBlockBytes;
 
 // An empty file opened for writing; closed at scope exit.
 class OpenFile {
@@ -38,13 +38,12 @@ class OpenFile {
   int fd_;
 };
 
-TEST_CASE(
-    "direct writer: blocks go out with O_DIRECT, the tail through the page cache, all in order") {
+TEST_CASE("direct writer: every block and the tail go out with O_DIRECT, all in order") {
   TempDir dir;
   const std::string path = dir.file("out.bin");
   OpenFile file(path);
   // More blocks than the ring holds, and a tail.
-  const std::string bytes = patterned_bytes(DirectWriter::kBlocks * kMiB * 3 / 2 + 12345);
+  const std::string bytes = patterned_bytes(DirectWriter::kBlocks * kBlock * 3 / 2 + 12345);
   auto writer = DirectWriter::start(file.fd(), path);
   REQUIRE_MESSAGE(writer != nullptr, "the temp directory's filesystem refuses O_DIRECT");
   CHECK(file.direct());
@@ -52,7 +51,45 @@ TEST_CASE(
     writer->append(std::string_view(bytes).substr(at, 700001));
   }
   writer->finish();
-  CHECK_FALSE(file.direct());  // the tail needed the page cache
+  CHECK(file.direct());  // the tail went out padded, then the file was cut to its length
+  CHECK(read_file(path) == bytes);
+}
+
+TEST_CASE("direct writer: tails of every alignment end the file at its exact length") {
+  // Around the 4096-byte alignment a direct write needs, after a whole block or alone.
+  for (const std::size_t tail :
+       {std::size_t{1}, std::size_t{4095}, std::size_t{4096}, std::size_t{4097}, kBlock - 1}) {
+    for (const std::size_t blocks : {std::size_t{0}, std::size_t{1}}) {
+      CAPTURE(tail);
+      CAPTURE(blocks);
+      TempDir dir;
+      const std::string path = dir.file("out.bin");
+      OpenFile file(path);
+      const std::string bytes = patterned_bytes(blocks * kBlock + tail);
+      auto writer = DirectWriter::start(file.fd(), path);
+      REQUIRE(writer != nullptr);
+      writer->append(bytes);
+      writer->finish();
+      CHECK(file.direct());
+      CHECK(read_file(path) == bytes);
+    }
+  }
+}
+
+TEST_CASE(
+    "direct writer: a tail that fits a size limit only without its padding is still written") {
+  TempDir dir;
+  const std::string path = dir.file("out.bin");
+  OpenFile file(path);
+  // The data ends 50 bytes under the limit; padded to the alignment it would cross it.
+  const std::string bytes = patterned_bytes(kBlock + 50);
+  {
+    const FileSizeLimit limit(kBlock + 100);
+    auto writer = DirectWriter::start(file.fd(), path);
+    REQUIRE(writer != nullptr);
+    writer->append(bytes);
+    CHECK_NOTHROW(writer->finish());
+  }
   CHECK(read_file(path) == bytes);
 }
 
@@ -60,7 +97,7 @@ TEST_CASE("direct writer: a file of whole blocks has no tail to write") {
   TempDir dir;
   const std::string path = dir.file("out.bin");
   OpenFile file(path);
-  const std::string bytes = patterned_bytes(2 * kMiB);
+  const std::string bytes = patterned_bytes(2 * kBlock);
   auto writer = DirectWriter::start(file.fd(), path);
   REQUIRE(writer != nullptr);
   writer->append(bytes);
@@ -86,12 +123,12 @@ TEST_CASE(
   OpenFile file(path);
   std::string failure;
   {
-    const FileSizeLimit limit(3 * kMiB / 2);
+    const FileSizeLimit limit(3 * kBlock / 2);
     auto writer = DirectWriter::start(file.fd(), path);
     REQUIRE(writer != nullptr);
     try {
       // Far more than the ring holds: the appender must be woken by the failure, not wait forever.
-      for (int i = 0; i < 64; ++i) writer->append(patterned_bytes(kMiB / 2));
+      for (int i = 0; i < 64; ++i) writer->append(patterned_bytes(kBlock / 2));
       writer->finish();
     } catch (const Error& error) {
       failure = error.status().message();
@@ -107,9 +144,9 @@ TEST_CASE("direct writer: a writer dropped with blocks queued stops its thread")
   {
     auto writer = DirectWriter::start(file.fd(), path);
     REQUIRE(writer != nullptr);
-    writer->append(patterned_bytes(DirectWriter::kBlocks * kMiB));
+    writer->append(patterned_bytes(DirectWriter::kBlocks * kBlock));
   }  // a hang here fails the test by its timeout
-  CHECK(::lseek(file.fd(), 0, SEEK_END) <= static_cast<off_t>(DirectWriter::kBlocks * kMiB));
+  CHECK(::lseek(file.fd(), 0, SEEK_END) <= static_cast<off_t>(DirectWriter::kBlocks * kBlock));
 }
 
 }  // namespace

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "core/direct_writer.hpp"
 #include "support/file_size_limit.hpp"
 #include "support/patterned_bytes.hpp"
 #include "support/temp_dir.hpp"
@@ -22,6 +23,8 @@ using testing::TempDir;
 using testing::write_file;
 
 constexpr std::size_t kMiB = std::size_t{1} << 20;
+constexpr std::size_t kBlock = detail::DirectWriter::kBlockBytes;
+constexpr std::size_t kRing = detail::DirectWriter::kRingBytes;
 
 // Pieces of every size the writer may treat differently: small ones it buffers, many small ones
 // that fill its buffer or block, and large ones that may bypass the buffer or span several blocks,
@@ -37,7 +40,7 @@ std::vector<std::string> mixed_pieces() {
   pieces.push_back(std::string(64 << 10, 'e'));
   for (int i = 0; i < 300; ++i)
     pieces.push_back(std::string(1000, static_cast<char>('e' + i % 20)));
-  pieces.push_back(std::string(9 * kMiB, 'z'));  // spans a writeback interval and the block ring
+  pieces.push_back(std::string(kRing + kMiB, 'z'));  // spans a writeback interval and the ring
   pieces.push_back("tail");
   return pieces;
 }
@@ -97,8 +100,8 @@ TEST_CASE("durable file: pieces of every size reach the file whole and in order"
 TEST_CASE("durable file: sizes at the edges of the O_DIRECT blocks arrive whole") {
   // Empty, under a block, exactly one block, a full ring of blocks with and without a tail, and a
   // ring and a half: each ends differently (no block, only a tail, no tail, a wrapped ring).
-  for (const std::size_t size : {std::size_t{0}, std::size_t{1}, kMiB - 1, kMiB, kMiB + 1, 4 * kMiB,
-                                 4 * kMiB + 4095, 6 * kMiB + 512}) {
+  for (const std::size_t size : {std::size_t{0}, std::size_t{1}, kBlock - 1, kBlock, kBlock + 1,
+                                 kRing, kRing + 4095, kRing + kRing / 2 + 512}) {
     CAPTURE(size);
     TempDir dir;
     const std::string target = dir.file("out.bin");
@@ -113,9 +116,10 @@ TEST_CASE("durable file: sizes at the edges of the O_DIRECT blocks arrive whole"
   }
 }
 
-TEST_CASE("durable file: by default the blocks bypass the page cache, on request they stay in it") {
+TEST_CASE("durable file: by default the bytes bypass the page cache, on request they stay in it") {
   TempDir dir;
-  const std::string bytes(8 * kMiB, 'x');
+  // A block and a tail of 3/4 of one: were the tail cached, over 40% of the pages would be.
+  const std::string bytes(kBlock + kBlock * 3 / 4, 'x');
   const std::size_t pages = bytes.size() / static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
 
   DurableFile direct = create_or_stop(dir.file("direct.bin"));
