@@ -1,7 +1,11 @@
 #include "transforms/ner_extract.hpp"
 
+#include <oneapi/tbb/info.h>
+
+#include <algorithm>
 #include <mutex>
 
+#include "support/ner/phone_recognizer.hpp"
 #include "support/regex.hpp"
 
 namespace sluice::nodes {
@@ -24,12 +28,19 @@ class NerExtract final : public Node {
  public:
   explicit NerExtract(NerExtractOptions options) : options_(std::move(options)) {}
 
-  NodeShape shape() const override { return NodeShape::transform(PayloadKind::rows, PayloadKind::rows); }
+  NodeShape shape() const override {
+    return NodeShape::transform(PayloadKind::rows, PayloadKind::rows);
+  }
 
-  Status open(RunContext&) override {
+  Status open(RunContext& context) override {
     auto extractor = ner::EntityExtractor::create(options_.extractor);
     if (!extractor) return extractor.status();
     extractor_ = std::move(extractor).value();
+    // Loading libphonenumber ahead is free only on a core the workers leave idle (see
+    // PhoneRecognizer::preload_metadata); otherwise the first number that needs it loads it.
+    if (finds_phones() && context.threads() < oneapi::tbb::info::default_concurrency()) {
+      ner::PhoneRecognizer::preload_metadata();
+    }
     return Status::success();
   }
 
@@ -40,6 +51,13 @@ class NerExtract final : public Node {
   }
 
  private:
+  bool finds_phones() const {
+    const auto& entities = options_.extractor.entities;
+    return std::any_of(entities.begin(), entities.end(), [](const ner::EntityDefinition& entity) {
+      return entity.builtin == ner::BuiltinEntity::phones;
+    });
+  }
+
   std::shared_ptr<const Layout> layout_for(const Batch& in) {
     const auto& columns = in.rows().columns();
     std::lock_guard lock(layout_mutex_);
@@ -52,9 +70,9 @@ class NerExtract final : public Node {
       std::string wanted, present;
       for (const auto& name : options_.text_columns) wanted += (wanted.empty() ? "" : ", ") + name;
       for (const auto& name : columns->names) present += (present.empty() ? "" : ", ") + name;
-      throw Error(StatusCode::data_error,
-                  "no text column: none of [" + wanted + "] is among the columns [" + present +
-                      "]; name the column with the `text_columns` option");
+      throw Error(StatusCode::data_error, "no text column: none of [" + wanted +
+                                              "] is among the columns [" + present +
+                                              "]; name the column with the `text_columns` option");
     }
     layout->text_column = static_cast<std::size_t>(text);
     auto output = std::make_shared<Columns>(*columns);
@@ -135,7 +153,8 @@ OptionSpec custom_entities_option() {
       "unicode (default false)}");
   spec.fields = {
       required_option("name", OptionType::string, "entity name; the column is <prefix><name>"),
-      required_option("pattern", OptionType::string, "PCRE2 regular expression; the whole match is the entity"),
+      required_option("pattern", OptionType::string,
+                      "PCRE2 regular expression; the whole match is the entity"),
       option_with_default("caseless", OptionType::boolean, "false", "match case-insensitively"),
       option_with_default("unicode", OptionType::boolean, "false",
                           "\\d, \\w and \\b also match non-ASCII digits and letters (slower; "
@@ -158,8 +177,9 @@ NodeType ner_extract_type() {
   NodeType type;
   type.key = "ner_extract";
   type.role = NodeRole::transform;
-  type.summary = "Appends ner_<entity> columns with the dates, phones, emails, tickets, cards and "
-                 "user-defined entities found in the text column";
+  type.summary =
+      "Appends ner_<entity> columns with the dates, phones, emails, tickets, cards and "
+      "user-defined entities found in the text column";
   type.options = {
       option_with_default("text_columns", OptionType::string_list, "[utterance, text]",
                           "candidate names of the text column, tried in order, case-insensitive"),
@@ -177,7 +197,8 @@ NodeType ner_extract_type() {
   type.make = [](const NodeOptions& options) -> Result<std::unique_ptr<Node>> {
     NerExtractOptions parsed;
     parsed.text_columns = options.get_string_list("text_columns");
-    if (parsed.text_columns.empty()) return options.error("text_columns", "must name at least one column");
+    if (parsed.text_columns.empty())
+      return options.error("text_columns", "must name at least one column");
     parsed.column_prefix = options.get_string("column_prefix");
     parsed.extractor.ticket_prefixes = options.get_string_list("ticket_prefixes");
     parsed.extractor.phone_region = options.get_string("phone_region");
@@ -211,8 +232,8 @@ NodeType ner_extract_type() {
       const Value* unicode = item.find("unicode");
       definition.unicode = unicode != nullptr && parse_bool(unicode->text()).value_or(false);
       if (!valid_entity_name(definition.name)) {
-        return options.error("custom", "entity name '" + definition.name +
-                                           "' may only use letters, digits and '_'");
+        return options.error(
+            "custom", "entity name '" + definition.name + "' may only use letters, digits and '_'");
       }
       if (auto status = add_name(definition.name, "custom"); !status.ok()) return status;
       // Compile now so a bad pattern is reported by `sluice validate`, at its line.
@@ -222,14 +243,15 @@ NodeType ner_extract_type() {
       auto compiled = Regex::compile(definition.pattern, regex_options);
       if (!compiled) {
         const SourceLocation& where = item.find("pattern")->location();
-        return Status(StatusCode::invalid_argument,
-                      where.describe() + ": custom entity '" + definition.name +
-                          "': " + compiled.status().message());
+        return Status(StatusCode::invalid_argument, where.describe() + ": custom entity '" +
+                                                        definition.name +
+                                                        "': " + compiled.status().message());
       }
       parsed.extractor.entities.push_back(std::move(definition));
     }
     if (parsed.extractor.entities.empty()) {
-      return options.error("entities", "no entities to extract: list built-in ones or add `custom`");
+      return options.error("entities",
+                           "no entities to extract: list built-in ones or add `custom`");
     }
     return std::unique_ptr<Node>(std::make_unique<NerExtract>(std::move(parsed)));
   };

@@ -210,15 +210,18 @@ bool valid_nanp_number(std::uint64_t national) {
 
 std::atomic<bool> metadata_ready{false};
 
+}  // namespace
+
 // libphonenumber parses the metadata of every region on its first use: ~7.5 ms of CPU and ~3.5 MiB
-// of heap and code pages. Left to the first number that needs it, that load stalls a worker in the
-// middle of a run, and a run's peak memory depends on whether its data happens to hold such a
-// number (an 8M-row export did, its first 1M rows did not: 3.6 MiB of the difference in peak RSS).
-// So the first recognizer starts the load on a helper thread. The helper runs at idle priority
-// (SCHED_IDLE): it uses a core the workers leave free (with 1 thread on 2 cores, all along) instead
-// of taking 7.5 ms from a run that keeps every core busy. A worker that needs the library first
-// waits inside GetInstance (a pthread_once) for the same load, and its waiting frees a core for it.
-void start_loading_metadata() {
+// of heap and code pages. preload_metadata() does that on a thread of its own, at idle priority
+// (SCHED_IDLE), so that no worker stalls on it in the middle of a run. NerExtract asks for it only
+// when the run leaves a core free. With a worker on every core, the helper still took ~5 ms of the
+// workers' time at the start of a 2-thread run on 2 cores (the scheduler gives idle-priority
+// threads short slices all the same, `perf sched timehist`), and it competed for the allocator's
+// lock, all for numbers a run may never meet (the first 1M rows of the benchmark export need the
+// library for none). Without a preload, the first number that needs the library loads it inside
+// GetInstance (a pthread_once); a worker that needs it meanwhile waits for the same load.
+void PhoneRecognizer::preload_metadata() {
   static const std::future<void> loading = []() -> std::future<void> {
     try {
       return std::async(std::launch::async, [] {
@@ -232,8 +235,6 @@ void start_loading_metadata() {
     }
   }();
 }
-
-}  // namespace
 
 bool PhoneRecognizer::metadata_loaded() noexcept {
   return metadata_ready.load(std::memory_order_acquire);
@@ -250,7 +251,6 @@ Result<std::unique_ptr<PhoneRecognizer>> PhoneRecognizer::create(std::string_vie
     return invalid_argument("unknown phone region '" + std::string(default_region) +
                             "' (expected an ISO 3166-1 alpha-2 code such as \"US\")");
   }
-  start_loading_metadata();
   std::unique_ptr<PhoneRecognizer> recognizer(new PhoneRecognizer());
   recognizer->region_ = region;
   recognizer->region_code_ = plan->calling_code;

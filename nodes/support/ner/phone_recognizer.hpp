@@ -83,7 +83,10 @@ class PhoneRecognizer final : public Recognizer {
   /// the caller and shared between recognizers).
   void find(std::string_view text, std::span<const Span> digit_runs, std::vector<Span>& out) const;
 
-  /// Whether libphonenumber's metadata has finished loading (started by the first create()).
+  /// Starts loading libphonenumber's metadata on a helper thread, once per process, so that the
+  /// first number that needs the library does not wait for it. Without this that number loads it.
+  static void preload_metadata();
+  /// Whether preload_metadata() has finished.
   static bool metadata_loaded() noexcept;
 
   /// The default region, upper-case.

@@ -1,7 +1,12 @@
 // ner_extract as a node: column lookup, appended columns, custom entities, configuration errors.
 // (Recognizer formats and distractors are covered by tests/nodes/support/ner/.)
 #include <doctest/doctest.h>
+#include <oneapi/tbb/info.h>
 
+#include <chrono>
+#include <thread>
+
+#include "support/ner/phone_recognizer.hpp"
 #include "support/temp_dir.hpp"
 #include "support/test_nodes.hpp"
 
@@ -55,8 +60,9 @@ TEST_CASE("ner_extract finds the text column by its candidates, and says so when
   CHECK(enrich(dir, "id,TEXT\n1,mail x@y.org\n", "      entities: [emails]") ==
         "id,TEXT,ner_emails\n1,mail x@y.org,x@y.org\n");
   const std::string error = enrich(dir, "id,message\n1,mail x@y.org\n", "      entities: [emails]");
-  CHECK(error.find("no text column: none of [utterance, text] is among the columns [id, message]") !=
-        std::string::npos);
+  CHECK(
+      error.find("no text column: none of [utterance, text] is among the columns [id, message]") !=
+      std::string::npos);
   CHECK(error.find("text_columns") != std::string::npos);
   CHECK(enrich(dir, "id,message\n1,mail x@y.org\n",
                "      entities: [emails]\n      text_columns: [message]") ==
@@ -70,14 +76,15 @@ TEST_CASE("ner_extract user-defined entities, with ';' inside a match escaped") 
                                  "      custom:\n"
                                  "        - { name: order, pattern: 'ORD-\\d{6}' }\n"
                                  "        - { name: code, pattern: 'a;b', caseless: true }");
-  CHECK(out == "id,text,ner_tickets,ner_order,ner_code\n"
-               "1,order ORD-123456 and ORD-654321; code A;B,,ORD-123456;ORD-654321,A\\;B\n");
+  CHECK(out ==
+        "id,text,ner_tickets,ner_order,ner_code\n"
+        "1,order ORD-123456 and ORD-654321; code A;B,,ORD-123456;ORD-654321,A\\;B\n");
 }
 
 TEST_CASE("ner_extract refreshes existing ner_* columns instead of duplicating them") {
   TempDir dir;
-  const std::string out = enrich(dir, "id,text,ner_emails\n1,mail x@y.org,stale@old.com\n",
-                                 "      entities: [emails]");
+  const std::string out =
+      enrich(dir, "id,text,ner_emails\n1,mail x@y.org,stale@old.com\n", "      entities: [emails]");
   CHECK(out == "id,text,ner_emails\n1,mail x@y.org,x@y.org\n");
 }
 
@@ -108,7 +115,8 @@ TEST_CASE("ner_extract custom patterns use ASCII classes unless unicode: true") 
                "      entities: [tickets]\n"
                "      custom:\n"
                "        - { name: code, pattern: 'code \\d+', unicode: true }") ==
-        "id,text,ner_tickets,ner_code\n1,code \xD9\xA3\xD9\xA4 and code 42,,code \xD9\xA3\xD9\xA4;code 42\n");
+        "id,text,ner_tickets,ner_code\n1,code \xD9\xA3\xD9\xA4 and code 42,,code "
+        "\xD9\xA3\xD9\xA4;code 42\n");
 }
 
 TEST_CASE("ner_extract: an invalid UTF-8 text loses only its own entities") {
@@ -129,4 +137,48 @@ TEST_CASE("ner_extract: an invalid UTF-8 text loses only its own entities") {
         "2,mail a@b.com,,a@b.com,\n"
         "3,TICKET-5678 \xC3\x28 a@b.com,,,\n"
         "4,TICKET-9999,,,TICKET-9999\n");
+}
+
+TEST_CASE("ner_extract preloads libphonenumber only on a core the run leaves free") {
+  const int cores = oneapi::tbb::info::default_concurrency();
+  if (cores < 2) {
+    MESSAGE("one core: no run leaves a core free");
+    return;
+  }
+  // Only preload_metadata() sets the flag; a number that needs the library loads it without it.
+  // Other test cases in the same process may have preloaded already (ctest runs each case alone).
+  const auto loaded_within = [](std::chrono::milliseconds wait) {
+    const auto deadline = std::chrono::steady_clock::now() + wait;
+    while (!nodes::ner::PhoneRecognizer::metadata_loaded() &&
+           std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    return nodes::ner::PhoneRecognizer::metadata_loaded();
+  };
+  TempDir dir;
+  const std::string input = "id,text\n1,no numbers here\n";
+  const auto run_with = [&](int threads) {
+    write_file(dir.file("in.csv"), input);
+    RunOptions options;
+    options.threads = threads;
+    const RunReport report = run_yaml(R"(
+id: ner
+nodes:
+  - { id: read, type: file_read, options: { path: "${dir}/in.csv" } }
+  - { id: parse, type: csv_parse, input: read }
+  - { id: ner, type: ner_extract, input: parse, options: { entities: [phones] } }
+  - { id: serialize, type: csv_serialize, input: ner }
+  - { id: write, type: file_write, input: serialize, options: { path: "${dir}/out.csv" } }
+)",
+                                      {{"dir", dir.path().string()}}, options);
+    REQUIRE(report.status.ok());
+  };
+  if (!nodes::ner::PhoneRecognizer::metadata_loaded()) {
+    run_with(cores);  // a worker on every core: nothing ahead of need
+    CHECK_FALSE(loaded_within(std::chrono::milliseconds(1000)));
+  } else {
+    MESSAGE("already preloaded by an earlier test case in this process");
+  }
+  run_with(cores - 1);
+  CHECK(loaded_within(std::chrono::seconds(30)));
 }
