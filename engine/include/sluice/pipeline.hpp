@@ -30,7 +30,7 @@ struct Progress {
 
 struct RunOptions {
   int threads = 0;                ///< 0: the pipeline's setting, else all cores
-  std::size_t max_in_flight = 0;  ///< 0: the pipeline's setting, else threads + 2
+  std::size_t max_in_flight = 0;  ///< 0: the pipeline's setting, else 2 x threads + 2
   /// Called about every `progress_interval` from a monitor thread while the run goes on.
   std::function<void(const Progress&)> on_progress;
   std::chrono::milliseconds progress_interval{250};

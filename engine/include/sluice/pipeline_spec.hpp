@@ -1,6 +1,6 @@
 #pragma once
-/// PipelineSpec: a pipeline as plain data. Loaded from YAML (load_pipeline_file), or built in code by
-/// an embedder. Validation and graph rendering work on it without running anything.
+/// PipelineSpec: a pipeline as plain data. Loaded from YAML (load_pipeline_file), or built in code
+/// by an embedder. Validation and graph rendering work on it without running anything.
 
 #include <cstdint>
 #include <map>
@@ -31,8 +31,9 @@ struct NodeSpec {
 
 /// Run settings a pipeline may set; command-line flags override them.
 struct PipelineSettings {
-  std::optional<int> threads;                  ///< worker threads (default: all cores)
-  std::optional<std::size_t> max_in_flight;    ///< batches in flight per source (default: threads + 2)
+  std::optional<int> threads;  ///< worker threads (default: all cores)
+  std::optional<std::size_t>
+      max_in_flight;  ///< batches in flight per source (default: 2 x threads + 2)
   SourceLocation location;
 };
 

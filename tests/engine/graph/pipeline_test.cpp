@@ -71,6 +71,19 @@ TEST_CASE("batches in flight never exceed the budget") {
   }
 }
 
+TEST_CASE("the default budget is 2 batches in flight per worker, plus 2") {
+  for (int threads : {1, 2, 4}) {
+    CAPTURE(threads);
+    observations().clear();
+    RunOptions options;
+    options.threads = threads;
+    const RunReport report = run_yaml(kShuffled, {{"rows", "200"}, {"batch_rows", "5"}}, options);
+    REQUIRE_MESSAGE(report.status.ok(), report.status.message());
+    CHECK(report.max_in_flight == static_cast<std::size_t>(2 * threads + 2));
+    CHECK(report.peak_in_flight <= report.max_in_flight);
+  }
+}
+
 TEST_CASE("fan-out gives every reader all batches; fan-in merges inputs") {
   observations().clear();
   const RunReport report = run_yaml(R"(
@@ -130,7 +143,8 @@ nodes:
     type: test_collect_rows
     input: boom
     options: { key: out }
-)", {}, options);
+)",
+                                    {}, options);
   REQUIRE_FALSE(report.status.ok());
   CHECK(report.status.code() == StatusCode::data_error);
   CHECK(report.status.message().find("node 'boom' (test_fail_at)") != std::string::npos);
@@ -149,7 +163,8 @@ nodes:
   - { id: parse, type: csv_parse, input: read }
   - { id: serialize, type: csv_serialize, input: parse }
   - { id: write, type: file_write, input: serialize, options: { path: "${dir}/out.csv" } }
-)", {{"dir", dir.path().string()}});
+)",
+                                    {{"dir", dir.path().string()}});
   REQUIRE_FALSE(report.status.ok());
   CHECK(report.status.message().find("node 'parse' (csv_parse) failed on " + dir.file("in.csv") +
                                      ": row 3: expected 2 fields, found 3") != std::string::npos);
@@ -172,7 +187,8 @@ nodes:
   - { id: slow, type: test_shuffle, input: parse }
   - { id: serialize, type: csv_serialize, input: slow }
   - { id: write, type: file_write, input: serialize, options: { path: "${dir}/out.csv" } }
-)", "cancel.yaml", load);
+)",
+                                 "cancel.yaml", load);
   REQUIRE_MESSAGE(spec.ok(), spec.status().message());
   auto pipeline = Pipeline::build(*spec, test_registry());
   REQUIRE(pipeline.ok());
@@ -228,7 +244,8 @@ id: once
 nodes:
   - { id: s, type: test_rows }
   - { id: k, type: test_collect_rows, input: s, options: { key: once } }
-)", "once.yaml");
+)",
+                                 "once.yaml");
   REQUIRE(spec.ok());
   auto pipeline = Pipeline::build(*spec, test_registry());
   REQUIRE(pipeline.ok());
