@@ -77,8 +77,11 @@ struct Config {
 // one run by 20%. With seven rounds the 2-thread ratio's verdict still flipped between full runs
 // of the same code (1.64x, 1.90x, 2.04x on one day); fifteen halve the spread of its median for
 // about 20 s more. 8M-row runs last seconds, but one of them alone still decided verdicts by chance
-// (peak RSS, the heavy cost): three.
-int default_runs(std::uint64_t rows) { return rows <= 2'000'000 ? 15 : 5; }
+// (peak RSS, the heavy cost): three, then five. On 2026-11-22 one binary's 2-thread 8M median was
+// 1.56 s in one full run and 1.88 s in the next, and its per-round ratios spanned 1.24-1.84x
+// within one run: 25 and 7 rounds narrow the medians' spread by about a fifth against 15 and 5,
+// for about a minute more.
+int default_runs(std::uint64_t rows) { return rows <= 2'000'000 ? 25 : 7; }
 
 int all_cores() { return std::max(1, static_cast<int>(std::thread::hardware_concurrency())); }
 
@@ -92,8 +95,8 @@ void usage(std::FILE* out) {
   std::fprintf(out,
                "usage: pipeline_bench [options]\n\n"
                "  --inputs LIST         data rows of each export, e.g. 1m,8m (default) or 100k\n"
-               "  --runs N              timed runs per configuration (default 15 up to 2M rows, "
-               "else 5)\n"
+               "  --runs N              timed runs per configuration (default 25 up to 2M rows, "
+               "else 7)\n"
                "  --warmup N            untimed runs first (default 1)\n"
                "  --threads LIST        worker threads, e.g. 1,2 (default 1 and all cores: 1,%d)\n"
                "  --profiles LIST       standard,heavy (default both); --no-heavy = standard\n"
