@@ -7,7 +7,7 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <cstdlib>
+#include <cstdint>
 #include <cstring>
 #include <exception>
 #include <new>
@@ -38,7 +38,7 @@ char* map_ring() {
   const auto address = reinterpret_cast<std::uintptr_t>(base);
   const std::size_t head = (kHugePageBytes - address % kHugePageBytes) % kHugePageBytes;
   if (head > 0) ::munmap(base, head);
-  if (kHugePageBytes - head > 0) ::munmap(base + head + bytes, kHugePageBytes - head);
+  ::munmap(base + head + bytes, kHugePageBytes - head);
   char* ring = base + head;
   ::madvise(ring, bytes, MADV_HUGEPAGE);  // best effort: small pages work too
   return ring;

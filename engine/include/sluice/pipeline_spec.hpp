@@ -31,9 +31,10 @@ struct NodeSpec {
 
 /// Run settings a pipeline may set; command-line flags override them.
 struct PipelineSettings {
-  std::optional<int> threads;  ///< worker threads (default: all cores)
-  std::optional<std::size_t>
-      max_in_flight;  ///< batches in flight per source (default: 2 x threads + 2)
+  /// Worker threads (default: all cores).
+  std::optional<int> threads;
+  /// Batches in flight per source (default: 2 x threads + 2).
+  std::optional<std::size_t> max_in_flight;
   SourceLocation location;
 };
 

@@ -38,6 +38,21 @@ class OpenFile {
   int fd_;
 };
 
+// Writes `size` patterned bytes with one append and finish(); the file must still be in O_DIRECT
+// mode (no write fell back to the page cache) and hold exactly those bytes.
+void check_written_directly(std::size_t size) {
+  TempDir dir;
+  const std::string path = dir.file("out.bin");
+  OpenFile file(path);
+  const std::string bytes = patterned_bytes(size);
+  auto writer = DirectWriter::start(file.fd(), path);
+  REQUIRE(writer != nullptr);
+  writer->append(bytes);
+  writer->finish();
+  CHECK(file.direct());
+  CHECK(read_file(path) == bytes);
+}
+
 TEST_CASE("direct writer: every block and the tail go out with O_DIRECT, all in order") {
   TempDir dir;
   const std::string path = dir.file("out.bin");
@@ -62,16 +77,7 @@ TEST_CASE("direct writer: tails of every alignment end the file at its exact len
     for (const std::size_t blocks : {std::size_t{0}, std::size_t{1}}) {
       CAPTURE(tail);
       CAPTURE(blocks);
-      TempDir dir;
-      const std::string path = dir.file("out.bin");
-      OpenFile file(path);
-      const std::string bytes = patterned_bytes(blocks * kBlock + tail);
-      auto writer = DirectWriter::start(file.fd(), path);
-      REQUIRE(writer != nullptr);
-      writer->append(bytes);
-      writer->finish();
-      CHECK(file.direct());
-      CHECK(read_file(path) == bytes);
+      check_written_directly(blocks * kBlock + tail);
     }
   }
 }
@@ -94,16 +100,7 @@ TEST_CASE(
 }
 
 TEST_CASE("direct writer: a file of whole blocks has no tail to write") {
-  TempDir dir;
-  const std::string path = dir.file("out.bin");
-  OpenFile file(path);
-  const std::string bytes = patterned_bytes(2 * kBlock);
-  auto writer = DirectWriter::start(file.fd(), path);
-  REQUIRE(writer != nullptr);
-  writer->append(bytes);
-  writer->finish();
-  CHECK(file.direct());
-  CHECK(read_file(path) == bytes);
+  check_written_directly(2 * kBlock);
 }
 
 TEST_CASE("direct writer: a filesystem without O_DIRECT gets no writer and keeps its flags") {
