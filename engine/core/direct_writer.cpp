@@ -44,6 +44,18 @@ char* map_ring() {
   return ring;
 }
 
+/// Faults `bytes` of the ring in, writable, without changing what they hold (the appender may be
+/// filling them at the same time). False where the kernel cannot (before Linux 5.14).
+bool populate(char* begin, std::size_t bytes) {
+#ifdef MADV_POPULATE_WRITE
+  return ::madvise(begin, bytes, MADV_POPULATE_WRITE) == 0;
+#else
+  (void)begin;
+  (void)bytes;
+  return false;
+#endif
+}
+
 }  // namespace
 
 std::unique_ptr<DirectWriter> DirectWriter::start(int fd, std::string path) {
@@ -87,6 +99,22 @@ void DirectWriter::append(std::string_view bytes) {
     bytes.remove_prefix(take);
     if (fill_ == kBlockBytes) hand_over_filled_block();
   }
+  if (!population_requested_ && handed_over_ == 0 && fill_ >= kPopulateAfterBytes) {
+    request_population();
+  }
+}
+
+std::size_t DirectWriter::populated_bytes() {
+  std::lock_guard lock(mutex_);
+  return populated_;
+}
+
+void DirectWriter::request_population() {
+  {
+    std::lock_guard lock(mutex_);
+    population_requested_ = true;
+  }
+  block_ready_.notify_one();
 }
 
 void DirectWriter::hand_over_filled_block() {
@@ -140,19 +168,34 @@ std::string DirectWriter::write_tail() {
 void DirectWriter::write_blocks() {
   std::unique_lock lock(mutex_);
   for (;;) {
-    block_ready_.wait(lock, [&] { return written_ < handed_over_ || stopping_ || abandoned_; });
-    if (abandoned_ || written_ == handed_over_) return;
-    const std::uint64_t index = written_;
-    lock.unlock();
-    std::string reason = write_at(block(index), kBlockBytes, index * kBlockBytes);
-    lock.lock();
-    if (!reason.empty()) {
-      if (failure_.empty()) failure_ = std::move(reason);
+    block_ready_.wait(lock, [&] {
+      return written_ < handed_over_ || stopping_ || abandoned_ ||
+             (population_requested_ && populated_ < kRingBytes);
+    });
+    if (abandoned_) return;
+    if (written_ < handed_over_) {
+      const std::uint64_t index = written_;
+      lock.unlock();
+      std::string reason = write_at(block(index), kBlockBytes, index * kBlockBytes);
+      lock.lock();
+      if (!reason.empty()) {
+        if (failure_.empty()) failure_ = std::move(reason);
+        block_free_.notify_one();
+        return;
+      }
+      ++written_;
       block_free_.notify_one();
-      return;
+      continue;
     }
-    ++written_;
-    block_free_.notify_one();
+    if (stopping_) return;
+    // Nothing to write: fault in the next part of the ring. Writes come first, so this only
+    // fills the thread's idle time; one step at a time, so finish() never waits for more.
+    const std::size_t from = populated_;
+    populated_ = std::min(kRingBytes, from + kHugePageBytes);
+    lock.unlock();
+    const bool populated = populate(ring_.get() + from, populated_ - from);
+    lock.lock();
+    if (!populated) populated_ = kRingBytes;  // kernel before 5.14: the appender faults them in
   }
 }
 

@@ -4,7 +4,10 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <string>
+#include <string_view>
+#include <thread>
 
 #include "sluice/status.hpp"
 #include "support/file_size_limit.hpp"
@@ -97,6 +100,39 @@ TEST_CASE(
     CHECK_NOTHROW(writer->finish());
   }
   CHECK(read_file(path) == bytes);
+}
+
+TEST_CASE("direct writer: the ring is faulted in ahead only once the output is not small") {
+  TempDir dir;
+  const std::string path = dir.file("out.bin");
+  SUBCASE("a small output leaves the rest of the ring untouched") {
+    OpenFile file(path);
+    const std::string bytes = patterned_bytes(DirectWriter::kPopulateAfterBytes - 1);
+    auto writer = DirectWriter::start(file.fd(), path);
+    REQUIRE(writer != nullptr);
+    writer->append(bytes);
+    writer->finish();
+    CHECK(writer->populated_bytes() == 0);
+    CHECK(read_file(path) == bytes);
+  }
+  SUBCASE("a larger one gets the whole ring while the appender goes on") {
+    OpenFile file(path);
+    const std::string bytes = patterned_bytes(DirectWriter::kRingBytes * 2 + 777);
+    const std::string_view all(bytes);
+    auto writer = DirectWriter::start(file.fd(), path);
+    REQUIRE(writer != nullptr);
+    writer->append(all.substr(0, DirectWriter::kPopulateAfterBytes));
+    // The thread has nothing to write yet: it spends that time on the ring.
+    for (int polls = 0; polls < 10000 && writer->populated_bytes() < DirectWriter::kRingBytes;
+         ++polls) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    CHECK(writer->populated_bytes() == DirectWriter::kRingBytes);
+    writer->append(all.substr(DirectWriter::kPopulateAfterBytes));
+    writer->finish();
+    CHECK(file.direct());
+    CHECK(read_file(path) == bytes);
+  }
 }
 
 TEST_CASE("direct writer: a file of whole blocks has no tail to write") {
