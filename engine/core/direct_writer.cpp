@@ -189,7 +189,8 @@ void DirectWriter::write_blocks() {
     }
     if (stopping_) return;
     // Nothing to write: fault in the next part of the ring. Writes come first, so this only
-    // fills the thread's idle time; one step at a time, so finish() never waits for more.
+    // fills the thread's idle time; one step at a time, so finish() never waits for more. The
+    // whole ring, not a block ahead: at 2 threads the appender caught up with a block ahead.
     const std::size_t from = populated_;
     populated_ = std::min(kRingBytes, from + kHugePageBytes);
     lock.unlock();
