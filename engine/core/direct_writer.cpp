@@ -99,7 +99,8 @@ void DirectWriter::append(std::string_view bytes) {
     bytes.remove_prefix(take);
     if (fill_ == kBlockBytes) hand_over_filled_block();
   }
-  if (!population_requested_ && handed_over_ == 0 && fill_ >= kPopulateAfterBytes) {
+  // Once the output reaches kPopulateAfterBytes; one append may carry it past the first block.
+  if (!population_requested_ && (handed_over_ > 0 || fill_ >= kPopulateAfterBytes)) {
     request_population();
   }
 }

@@ -102,6 +102,16 @@ TEST_CASE(
   CHECK(read_file(path) == bytes);
 }
 
+// Polls, for up to 10 s, until the writer thread has faulted in the whole ring (it does so while
+// it has no block to write).
+bool whole_ring_populated_within_seconds(DirectWriter& writer) {
+  for (int polls = 0; polls < 10000 && writer.populated_bytes() < DirectWriter::kRingBytes;
+       ++polls) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  return writer.populated_bytes() == DirectWriter::kRingBytes;
+}
+
 TEST_CASE("direct writer: the ring is faulted in ahead only once the output is not small") {
   TempDir dir;
   const std::string path = dir.file("out.bin");
@@ -123,14 +133,21 @@ TEST_CASE("direct writer: the ring is faulted in ahead only once the output is n
     REQUIRE(writer != nullptr);
     writer->append(all.substr(0, DirectWriter::kPopulateAfterBytes));
     // The thread has nothing to write yet: it spends that time on the ring.
-    for (int polls = 0; polls < 10000 && writer->populated_bytes() < DirectWriter::kRingBytes;
-         ++polls) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(1));
-    }
-    CHECK(writer->populated_bytes() == DirectWriter::kRingBytes);
+    CHECK(whole_ring_populated_within_seconds(*writer));
     writer->append(all.substr(DirectWriter::kPopulateAfterBytes));
     writer->finish();
     CHECK(file.direct());
+    CHECK(read_file(path) == bytes);
+  }
+  SUBCASE("one append that fills whole blocks at once counts too") {
+    OpenFile file(path);
+    const std::string bytes = patterned_bytes(2 * kBlock + 5);
+    auto writer = DirectWriter::start(file.fd(), path);
+    REQUIRE(writer != nullptr);
+    writer->append(bytes);
+    // Both blocks written, the thread is idle again: it spends that time on the ring.
+    CHECK(whole_ring_populated_within_seconds(*writer));
+    writer->finish();
     CHECK(read_file(path) == bytes);
   }
 }
