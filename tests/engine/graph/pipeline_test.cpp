@@ -84,7 +84,7 @@ TEST_CASE("the default budget is 2 batches in flight per worker, plus 2") {
   }
 }
 
-TEST_CASE("fan-out gives every reader all batches; fan-in merges inputs") {
+TEST_CASE("fan-out gives every reader all batches, fan-in merges inputs") {
   observations().clear();
   const RunReport report = run_yaml(R"(
 id: fan

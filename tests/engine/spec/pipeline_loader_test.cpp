@@ -277,7 +277,7 @@ TEST_CASE("structural mistakes: wrong shapes, duplicates, extra documents, empty
             "'-1'"});
 }
 
-TEST_CASE("nodes without ids are named by their position; missing parts are left to validation") {
+TEST_CASE("nodes without ids are named by their position, missing parts are left to validation") {
   const PipelineSpec spec = load("nodes:\n  - type: t\n  - id: b\n");
   CHECK(spec.id.empty());
   REQUIRE(spec.nodes.size() == 2);

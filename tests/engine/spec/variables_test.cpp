@@ -87,7 +87,7 @@ TEST_CASE("values are inserted as they are, never expanded again") {
   CHECK(expand("${a}", options).text == "${b}");
 }
 
-TEST_CASE("--set values override the environment; the environment is used otherwise") {
+TEST_CASE("--set values override the environment, the environment is used otherwise") {
   EnvGuard input("SLUICE_TEST_INPUT", "from-env");
   EnvGuard only("SLUICE_TEST_ONLY_ENV", "env-only");
   const LoadOptions options{{{"SLUICE_TEST_INPUT", "from-set"}}, true};

@@ -226,7 +226,7 @@ TEST_CASE("framer: CRLF split between chunks") {
   CHECK(framer.finish().record_count == 0);
 }
 
-TEST_CASE("framer: only the record spanning chunks is copied; the chunk's others are a view") {
+TEST_CASE("framer: only the record spanning chunks is copied, the chunk's others are a view") {
   CsvFramer framer;
   auto first = std::make_shared<const std::string>("id,text\n1,\"par");
   auto second = std::make_shared<const std::string>("t one\npart two\"\n2,b\n3,c\ntail");

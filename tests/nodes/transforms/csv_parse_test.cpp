@@ -198,7 +198,7 @@ TEST_CASE("csv_parse quarantine without a file is a validation error") {
   CHECK(report.status.message().find("needs a `quarantine` file") != std::string::npos);
 }
 
-TEST_CASE("csv_parse: a header-only file gives a header-only output; an empty file is an error") {
+TEST_CASE("csv_parse: a header-only file gives a header-only output, an empty file is an error") {
   TempDir dir;
   write_file(dir.file("in.csv"), "a,b\n");
   RunReport report = run_yaml(kRoundTripNoQuarantine,

@@ -69,7 +69,7 @@ TEST_CASE("ner_extract finds the text column by its candidates, and says so when
         "id,message,ner_emails\n1,mail x@y.org,x@y.org\n");
 }
 
-TEST_CASE("ner_extract user-defined entities, with ';' inside a match escaped") {
+TEST_CASE("ner_extract user-defined entities, with a semicolon inside a match escaped") {
   TempDir dir;
   const std::string out = enrich(dir, "id,text\n1,order ORD-123456 and ORD-654321; code A;B\n",
                                  "      entities: [tickets]\n"

@@ -139,7 +139,7 @@ TEST_CASE("send: a JSON call, its headers, and an error that names the call") {
                                           " failed: status 404 (not_found: no such thing)");
 }
 
-TEST_CASE("send: expected statuses are values; PUT, DELETE and HEAD reach the server as such") {
+TEST_CASE("send: expected statuses are values, and PUT, DELETE and HEAD reach the server as such") {
   std::vector<std::string> methods;
   std::mutex mutex;
   LocalServer local;
@@ -168,7 +168,7 @@ TEST_CASE("send: expected statuses are values; PUT, DELETE and HEAD reach the se
   CHECK(methods == std::vector<std::string>{"PUT", "DELETE", "GET", "HEAD", "GET"});
 }
 
-TEST_CASE("send: a body over the limit fails as too_large; a big error body is cut, not fatal") {
+TEST_CASE("send: a body over the limit fails as too_large, but a big error body is only cut") {
   LocalServer local;
   local.server().Get("/big", [](const httplib::Request&, httplib::Response& res) {
     res.set_content(std::string(5000, 'x'), "text/plain");
@@ -190,7 +190,7 @@ TEST_CASE("send: a body over the limit fails as too_large; a big error body is c
   CHECK(error.response.body.size() == 64 * 1024);
 }
 
-TEST_CASE("download: the body streams to the sink after the head; error bodies never do") {
+TEST_CASE("download: the body streams to the sink after the head, error bodies never do") {
   const std::string content = pattern(300'000);
   LocalServer local;
   local.server().Get("/export.csv", [&](const httplib::Request&, httplib::Response& res) {

@@ -312,7 +312,7 @@ TEST_CASE("download: without Accept-Ranges it downloads again and skips what it 
   CHECK(file.range_headers == std::vector<std::string>{"", ""});
 }
 
-TEST_CASE("download: a caller continues after a fresh URL; expired URLs come back as values") {
+TEST_CASE("download: a caller continues after a fresh URL, expired URLs come back as values") {
   FileRoute file;
   Fixture f;
   file.content = pattern(20'000);
@@ -578,7 +578,7 @@ TEST_CASE("no secret, token, header or query string reaches a log line or an err
 }
 
 TEST_CASE(
-    "without a token cache nothing is authorised; webhooks retry 5xx when marked idempotent") {
+    "without a token cache nothing is authorised, webhooks retry 5xx when marked idempotent") {
   std::atomic<int> hooks{0};
   std::string auth = "unset";
   Fixture f;

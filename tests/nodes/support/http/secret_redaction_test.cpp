@@ -27,7 +27,7 @@ TEST_CASE("redact: a longer secret that contains a shorter one is removed whole"
   CHECK(redactor.redact("[xxabcdyy] [abcd]") == "[[redacted]] [[redacted]]");
 }
 
-TEST_CASE("redact: too-short secrets are ignored; only the latest tokens are kept") {
+TEST_CASE("redact: too-short secrets are ignored, only the latest tokens are kept") {
   SecretRedactor redactor;
   redactor.add_secret("ab");
   redactor.add_secret("");

@@ -141,7 +141,7 @@ TEST_CASE("concurrent callers share one token request") {
   for (const auto& token : seen) CHECK(token == TokenEndpoint::token(1));
 }
 
-TEST_CASE("invalidate: only the refused generation; many 401s of one token refresh once") {
+TEST_CASE("invalidate: only the refused generation, many 401s of one token refresh once") {
   Fixture f;
   f.start();
   auto tokens = f.cache();

@@ -5,7 +5,7 @@
 using namespace sluice;
 using namespace sluice::nodes::http;
 
-TEST_CASE("parse_url: scheme, host, port, path and query; fragments dropped") {
+TEST_CASE("parse_url: scheme, host, port, path and query, with fragments dropped") {
   const auto url = parse_url("HTTPS://API.Example.com:8443/api/v2/bots/b1?sig=abc&x=1#frag");
   REQUIRE(url.ok());
   CHECK(url->scheme == "https");

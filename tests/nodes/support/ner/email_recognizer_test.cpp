@@ -31,7 +31,7 @@ TEST_CASE("emails: accepted forms") {
   }
 }
 
-TEST_CASE("emails: exact spans; sentence punctuation is left out") {
+TEST_CASE("emails: exact spans, sentence punctuation is left out") {
   const std::string text = "mail me at a.b+tag@mail.example.co.uk.";
   std::vector<Span> spans;
   std::move(EmailRecognizer::create()).value()->find(text, spans);

@@ -114,7 +114,7 @@ TEST_CASE("extractor: join in order of first appearance, each distinct text once
   CHECK(extract(*extractor, text)[3] == expected);
 }
 
-TEST_CASE("extractor: ';' inside a user-defined match is escaped") {
+TEST_CASE("extractor: a semicolon inside a user-defined match is escaped") {
   ExtractorConfig config;
   config.entities = {pattern("kv", R"(k=[^ ]+)"), builtin("tickets", BuiltinEntity::tickets)};
   const auto extractor = make(config);
