@@ -59,6 +59,7 @@ class MatchFilterSet {
   struct Table {
     std::array<std::array<std::uint64_t, Gram::kMaxLength>, kPastEnd + 1> masks{};
     std::vector<Gram> grams;  ///< gram g has bit g
+    std::uint64_t gates = 0;  ///< the gates of all its filters: found & gates == 0 rules all out
   };
 
   struct Entry {
@@ -75,6 +76,7 @@ class MatchFilterSet {
   std::vector<Table> tables_;
   std::vector<Entry> filters_;
   bool all_grams_need_digits_ = true;  ///< every filter with terms needs_digit
+  bool has_termless_filter_ = false;   ///< some filter has no terms (passes on length alone)
 };
 
 }  // namespace sluice::nodes::ner
