@@ -151,10 +151,8 @@ char* copy(char* p, std::string_view text) {
   return p + text.size();
 }
 
-// Writes `field` at `p`, quoted with its quotes doubled when it needs quotes, and returns the end.
-// `p` must have room for max_written_size(field).
-char* write_field(char* p, std::string_view field, char delimiter, char quote) {
-  if (!needs_quotes(field, delimiter, quote)) return copy(p, field);
+// Writes `field` at `p` in quotes, its quotes doubled, and returns the end.
+char* write_quoted(char* p, std::string_view field, char quote) {
   *p++ = quote;
   for (const char c : field) {
     *p++ = c;
@@ -164,12 +162,32 @@ char* write_field(char* p, std::string_view field, char delimiter, char quote) {
   return p;
 }
 
-// The same, appended to a string: for records too large for the buffer.
-void append_field(std::string& out, std::string_view field, char delimiter, char quote) {
+// Writes `field` at `p`, quoted with its quotes doubled when it needs quotes, and returns the end.
+// `p` must have room for max_written_size(field).
+char* write_field(char* p, std::string_view field, char delimiter, char quote) {
+  if (!needs_quotes(field, delimiter, quote)) return copy(p, field);
+  return write_quoted(p, field, quote);
+}
+
+// A record's first field that starts with a UTF-8 byte order mark is quoted too: written first
+// in a file, it would otherwise be read back without those bytes, as the file's BOM.
+bool starts_with_bom(std::string_view text) { return text.starts_with("\xEF\xBB\xBF"); }
+
+char* write_first_field(char* p, std::string_view field, char delimiter, char quote) {
+  if (starts_with_bom(field)) return write_quoted(p, field, quote);
+  return write_field(p, field, delimiter, quote);
+}
+
+// The same as write_field (or write_first_field), appended to a string: for records too large
+// for the buffer.
+void append_field(std::string& out, std::string_view field, char delimiter, char quote,
+                  bool first) {
   const std::size_t start = out.size();
   out.resize(start + max_written_size(field));
-  out.resize(static_cast<std::size_t>(write_field(out.data() + start, field, delimiter, quote) -
-                                      out.data()));
+  char* const p = out.data() + start;
+  char* const end = first ? write_first_field(p, field, delimiter, quote)
+                          : write_field(p, field, delimiter, quote);
+  out.resize(static_cast<std::size_t>(end - out.data()));
 }
 
 std::string_view terminator_of(const WriterOptions& options) {
@@ -192,8 +210,9 @@ void put_record(std::span<const std::string_view> fields, AppendBuffer& buffer,
   std::size_t bound = terminator.size();
   for (const std::string_view field : fields) bound += 1 + max_written_size(field);
   if (char* p = buffer.room(bound)) {
-    for (std::size_t i = 0; i < fields.size(); ++i) {
-      if (i != 0) *p++ = delimiter;
+    if (!fields.empty()) p = write_first_field(p, fields[0], delimiter, quote);
+    for (std::size_t i = 1; i < fields.size(); ++i) {
+      *p++ = delimiter;
       p = write_field(p, fields[i], delimiter, quote);
     }
     buffer.commit(copy(p, terminator));
@@ -202,7 +221,7 @@ void put_record(std::span<const std::string_view> fields, AppendBuffer& buffer,
   std::string& out = buffer.out();
   for (std::size_t i = 0; i < fields.size(); ++i) {
     if (i != 0) out.push_back(delimiter);
-    append_field(out, fields[i], delimiter, quote);
+    append_field(out, fields[i], delimiter, quote, i == 0);
   }
   out.append(terminator);
 }
@@ -253,6 +272,13 @@ void append_rows(const RowBatch& rows, std::string& out, const WriterOptions& op
               count * (3 * added + terminator.size()));
   for (std::size_t r = 0; r < count; ++r) {
     const std::string_view raw = rows.raw(r);
+    // Raw text is quoted only as it was read. Written field by field instead: a first field that
+    // starts with a BOM (see write_first_field), and, when nothing follows the raw text, a last
+    // field that ends with a CR, which the terminator after it would turn into a CRLF.
+    if (starts_with_bom(raw) || (added == 0 && raw.ends_with('\r'))) {
+      put_record(rows.row(r), buffer, options);
+      continue;
+    }
     const std::string_view* const values = first_added + r * width;
     std::size_t bound = raw.size() + added + terminator.size();
     for (std::size_t c = 0; c < added; ++c) bound += max_written_size(values[c]);
@@ -271,7 +297,7 @@ void append_rows(const RowBatch& rows, std::string& out, const WriterOptions& op
     out.append(raw);
     for (std::size_t c = 0; c < added; ++c) {
       out.push_back(delimiter);
-      append_field(out, values[c], delimiter, quote);
+      append_field(out, values[c], delimiter, quote, false);
     }
     out.append(terminator);
   }

@@ -3,9 +3,11 @@
 /// Stateless free functions, safe to call from any number of threads on different outputs.
 ///
 /// Quoting is minimal: a field is quoted only when it holds the delimiter, the quote, CR or LF
-/// (leading or trailing spaces are kept as they are, unquoted). Quotes inside are doubled. One
-/// exception keeps round trips exact: a record made of a single empty field is written as ""
-/// so that it is not read back as a (rejected) blank line.
+/// (leading or trailing spaces are kept as they are, unquoted). Quotes inside are doubled. Two
+/// exceptions keep round trips exact: a record made of a single empty field is written as ""
+/// so that it is not read back as a (rejected) blank line, and a record's first field that
+/// starts with a UTF-8 byte order mark is quoted, so that at the start of a file it is not read
+/// back as the file's BOM (and dropped).
 
 #include <span>
 #include <string>

@@ -204,6 +204,38 @@ TEST_CASE("writer: a single empty field is written as a quoted empty string") {
   CHECK(record({}) == "\n");
 }
 
+TEST_CASE("writer: a first field that starts with a byte order mark is quoted") {
+  // Written first in a file, it would be read back as the file's BOM and lose those bytes.
+  const std::string bom = "\xEF\xBB\xBF";
+  CHECK(record({bom + "id", "x"}) == "\"" + bom + "id\",x\n");
+  CHECK(record({"x", bom + "id"}) == "x," + bom + "id\n");
+  const Table table{{bom + "id", "text"}, {{bom + "1", "a"}}, 0};
+  for (const std::size_t chunk : {std::size_t{1}, std::size_t{2}, std::size_t{64}}) {
+    CHECK(read_back(write_table(table, {}), chunk, Dialect{}) == table);
+  }
+  // Raw text starting with one is written field by field instead of copied.
+  auto text = std::make_shared<const std::string>(bom + "1,a\n2,b\n");
+  const RowBatch rows = parse_and_extend(text, 2, {{"e"}, {"f"}}, Dialect{});
+  std::string out;
+  append_rows(rows, out, {});
+  CHECK(out == "\"" + bom + "1\",a,e\n2,b,f\n");
+}
+
+TEST_CASE("writer: raw text whose last field ends with a CR is written field by field") {
+  // "c\r" is data (a CR not before an LF); copied as read, the terminator after it would make a
+  // CRLF and the CR would be lost. With columns added after it, the raw text can be copied.
+  auto text = std::make_shared<const std::string>("1,c\r\r\n2,d\n");
+  const RowBatch rows = parse_and_extend(text, 2, {{}, {}}, Dialect{});
+  REQUIRE(rows.field(0, 1) == "c\r");
+  std::string out;
+  append_rows(rows, out, {});
+  CHECK(out == "1,\"c\r\"\n2,d\n");
+  const RowBatch extended = parse_and_extend(text, 2, {{"e"}, {"f"}}, Dialect{});
+  out.clear();
+  append_rows(extended, out, {});
+  CHECK(out == "1,c\r,e\n2,d,f\n");
+}
+
 TEST_CASE("writer: CRLF option and custom dialect") {
   WriterOptions crlf;
   crlf.crlf = true;
