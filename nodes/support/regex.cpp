@@ -75,7 +75,10 @@ std::size_t RegexMatch::group_end(int i) const {
 Result<Regex> Regex::compile(std::string_view pattern, Options options) {
   std::uint32_t flags = 0;
   if (options.caseless) flags |= PCRE2_CASELESS;
-  if (options.utf) flags |= PCRE2_UTF | PCRE2_NO_UTF_CHECK;
+  // The pattern's UTF-8 is checked (no PCRE2_NO_UTF_CHECK here, unlike matching): patterns come
+  // from users' files, and PCRE2 reads invalid UTF-8 in a pattern it was told is valid out of
+  // bounds. The check runs once per pattern.
+  if (options.utf) flags |= PCRE2_UTF;
   if (options.utf && options.unicode_classes) flags |= PCRE2_UCP;
   int error = 0;
   PCRE2_SIZE offset = 0;

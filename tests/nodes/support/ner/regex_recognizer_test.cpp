@@ -67,6 +67,18 @@ TEST_CASE("regex: compile errors carry the pattern offset") {
   CHECK(bad_class.status().message().find("offset") != std::string::npos);
 }
 
+TEST_CASE("regex: a pattern that is not valid UTF-8 is an error, not a crash") {
+  // Found by fuzzing: PCRE2 told to skip the check read past the pattern.
+  using namespace std::string_literals;
+  for (const std::string& pattern : {"\\\x01\x00\x0c\\bO0\x10\xff\xff\xff"s, "caf\xe9"s, "ab\xc3"s}) {
+    CAPTURE(pattern);
+    auto r = RegexRecognizer::create(pattern);
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.status().code() == sluice::StatusCode::invalid_argument);
+    CHECK(r.status().message().find("UTF-8") != std::string::npos);
+  }
+}
+
 TEST_CASE("regex: patterns that can match the empty string are rejected") {
   for (const char* pattern : {"x*", "a|", "\\b", "^", "$", "(?:abc)?", "(?<=a)", ""}) {
     CAPTURE(std::string(pattern));
