@@ -10,6 +10,7 @@
 #include "pipeline_loader_detail.hpp"
 #include "pipeline_validator.hpp"
 #include "variables.hpp"
+#include "yaml_documents.hpp"
 
 namespace sluice {
 
@@ -435,9 +436,9 @@ Result<PipelineSpec> load_pipeline(const std::string& text, const std::string& f
                                    std::vector<Diagnostic>& diagnostics) {
   const std::size_t first = diagnostics.size();
   const ReferenceMask mask(text);
-  std::vector<YAML::Node> documents;
+  YamlDocuments documents;
   try {
-    documents = YAML::LoadAll(mask.mask(text));
+    documents = load_yaml_documents(mask.mask(text));
   } catch (const YAML::ParserException& error) {
     add_problem(diagnostics, mark_location(file_name, error.mark),
                 "YAML syntax error: " + error.msg);
@@ -449,9 +450,9 @@ Result<PipelineSpec> load_pipeline(const std::string& text, const std::string& f
   }
 
   Loader loader(file_name, options, mask, diagnostics);
-  PipelineSpec spec = loader.load(documents.empty() ? YAML::Node() : documents.front());
-  if (documents.size() > 1) {
-    add_problem(diagnostics, mark_location(file_name, documents[1].Mark()),
+  PipelineSpec spec = loader.load(documents.first);
+  if (documents.second) {
+    add_problem(diagnostics, mark_location(file_name, *documents.second),
                 "a pipeline file holds one YAML document; remove this second one");
   }
   if (diagnostics.size() == first) return spec;

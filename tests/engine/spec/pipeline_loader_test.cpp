@@ -264,7 +264,7 @@ TEST_CASE("structural mistakes: wrong shapes, duplicates, extra documents, empty
         std::vector<std::string>{
             "p.yaml:2:1: duplicate key 'id'",
             "p.yaml:3:8: 'nodes' must be a list of nodes, got '3'",
-            "p.yaml:5:1: a pipeline file holds one YAML document; remove this second one"});
+            "p.yaml:4:1: a pipeline file holds one YAML document; remove this second one"});
   CHECK(problems("id: [x]\nsettings: 4\nnodes:\n  - id: a\n    type: t\n    input: {a: b}\n") ==
         std::vector<std::string>{
             "p.yaml:1:5: 'id' must be text, got a list",
@@ -275,6 +275,17 @@ TEST_CASE("structural mistakes: wrong shapes, duplicates, extra documents, empty
         std::vector<std::string>{
             "p.yaml:3:18: setting 'max_in_flight' must be a whole number of at least 1, got "
             "'-1'"});
+}
+
+TEST_CASE("YAML the parser cannot place is a syntax error, not a hang") {
+  // yaml-cpp 0.7's LoadAll never returns on these (found by fuzzing); see yaml_documents.hpp.
+  CHECK(problems(",") == std::vector<std::string>{"p.yaml:1:1: YAML syntax error: unexpected ','"});
+  CHECK(problems("\n  ,\n") ==
+        std::vector<std::string>{"p.yaml:2:3: YAML syntax error: unexpected ','"});
+  // After a first document, the stuck second one is only the second document.
+  CHECK(problems("id: x\nnodes: []\n---\n,\n") ==
+        std::vector<std::string>{
+            "p.yaml:3:1: a pipeline file holds one YAML document; remove this second one"});
 }
 
 TEST_CASE("nodes without ids are named by their position, missing parts are left to validation") {
