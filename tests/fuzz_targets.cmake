@@ -29,6 +29,7 @@ function(sluice_fuzz_target name source)
 endfunction()
 
 sluice_fuzz_target(csv nodes/support/csv_fuzz.cpp sluice::nodes)
+sluice_fuzz_target(url nodes/support/http/url_fuzz.cpp sluice::nodes CURL::libcurl)
 sluice_fuzz_target(pipeline_loader engine/spec/pipeline_loader_fuzz.cpp sluice::nodes)
 sluice_fuzz_target(entity_extractor nodes/support/ner/entity_extractor_fuzz.cpp sluice::nodes PkgConfig::PCRE2)
 
