@@ -83,7 +83,19 @@ class DateCursor {
   std::size_t pos_ = 0;
 };
 
-std::optional<std::chrono::system_clock::time_point> parse_http_date(std::string_view text) {
+// The year an RFC 850 date's two digits mean (RFC 9110 section 5.6.7): the one with those last
+// digits in the window from 49 years before `this_year` to 50 after it, so a date that would
+// seem more than 50 years ahead is read as past instead.
+int full_year(int two_digits, int this_year) {
+  int year = this_year - this_year % 100 + two_digits;
+  if (year > this_year + 50) year -= 100;
+  if (year < this_year - 49) year += 100;
+  return year;
+}
+
+// In whole seconds: an HTTP-date may name any year from 0000 to 9999, and system_clock's
+// nanoseconds end in 2262. `this_year` places RFC 850's two-digit years.
+std::optional<std::chrono::sys_seconds> parse_http_date(std::string_view text, int this_year) {
   DateCursor in(text);
   int day = 0;
   int month = 0;
@@ -100,7 +112,7 @@ std::optional<std::chrono::system_clock::time_point> parse_http_date(std::string
     if (!in.month(month) || !in.literal(separator)) return std::nullopt;
     if (separator == '-') {
       if (!in.number(2, 2, year)) return std::nullopt;
-      year += year < 70 ? 2000 : 1900;
+      year = full_year(year, this_year);
     } else if (!in.number(4, 4, year)) {
       return std::nullopt;
     }
@@ -156,9 +168,14 @@ std::optional<milliseconds> parse_retry_after(std::string_view value,
     for (char c : value) seconds = seconds * 10 + (c - '0');
     return milliseconds(seconds * 1000);
   }
-  const auto date = parse_http_date(value);
+  const auto now_seconds = std::chrono::floor<std::chrono::seconds>(now);
+  const std::chrono::year_month_day today{std::chrono::floor<std::chrono::days>(now_seconds)};
+  const auto date = parse_http_date(value, static_cast<int>(today.year()));
   if (!date) return std::nullopt;
-  if (*date <= now) return milliseconds(0);
+  // Compared in seconds first, so a date centuries away cannot overflow; past 999,999,999 s it
+  // is clamped like delta-seconds.
+  if (*date <= now_seconds) return milliseconds(0);
+  if (*date - now_seconds > std::chrono::seconds(999'999'999)) return milliseconds(999'999'999LL * 1000);
   return std::chrono::ceil<milliseconds>(*date - now);
 }
 

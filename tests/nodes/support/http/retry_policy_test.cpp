@@ -98,6 +98,20 @@ TEST_CASE("parse_retry_after: seconds and the three HTTP-date forms") {
   CHECK(parse_retry_after("Friday, 01-Mar-24 12:01:00 GMT", now) == milliseconds(60'000));
   CHECK(parse_retry_after("Fri Mar  1 12:00:05 2024", now) == milliseconds(5000));
   CHECK(parse_retry_after("Fri, 01 Mar 2024 11:00:00 GMT", now) == milliseconds(0));
+  // Dates past 2262 or before 1678 do not fit system_clock's nanoseconds (found by fuzzing).
+  CHECK(parse_retry_after("Sun Nov  6 08:49:37 2416", now) == milliseconds(999'999'999LL * 1000));
+  CHECK(parse_retry_after("Fri, 31 Dec 9999 23:59:59 GMT", now) == milliseconds(999'999'999LL * 1000));
+  CHECK(parse_retry_after("Mon, 01 Jan 1001 00:00:00 GMT", now) == milliseconds(0));
+  CHECK(parse_retry_after("Fri, 01 Mar 2054 12:00:00 GMT", now) ==
+        milliseconds(1000LL * 86400 * (365 * 30 + 7)));
+  // RFC 850's two-digit years: at most 50 years ahead, else in the past (RFC 9110 5.6.7).
+  CHECK(parse_retry_after("Sunday, 01-Mar-54 12:00:00 GMT", now) ==
+        milliseconds(1000LL * 86400 * (365 * 30 + 7)));
+  CHECK(parse_retry_after("Sunday, 01-Mar-74 12:00:00 GMT", now) ==
+        milliseconds(999'999'999LL * 1000));  // 2074, clamped
+  CHECK(parse_retry_after("Sunday, 01-Mar-75 12:00:00 GMT", now) == milliseconds(0));  // 1975
+  CHECK(parse_retry_after("Monday, 01-Mar-00 12:00:09 GMT", at(2099, 3, 1, 12, 0, 0)) ==
+        milliseconds(1000LL * (86400 * 365 + 9)));  // 2100, not 2000
   for (const char* bad : {"", "-1", "1.5", "soon", "Fri, 31 Feb 2024 12:00:00 GMT",
                           "Fri, 01 Mar 2024 25:00:00 GMT", "Fri, 01 Mar 2024 12:00:00 PST"}) {
     CAPTURE(bad);
