@@ -25,13 +25,19 @@ bool iequals(std::string_view a, std::string_view b) {
 }
 
 /// Keeps a server-supplied text printable and short enough for one line of an error message.
+/// A long text is cut at the start of a UTF-8 sequence, so the cut never leaves half a character.
 std::string clean_field(std::string_view text) {
+  std::size_t keep = text.size();
+  if (keep > kMaxServerField) {
+    keep = kMaxServerField;
+    while (keep > 0 && (static_cast<unsigned char>(text[keep]) & 0xC0) == 0x80) --keep;
+  }
   std::string out;
-  for (char c : text.substr(0, kMaxServerField)) {
+  for (char c : text.substr(0, keep)) {
     const auto byte = static_cast<unsigned char>(c);
     out.push_back(byte < 0x20 || byte == 0x7F ? ' ' : c);
   }
-  if (text.size() > kMaxServerField) out += "...";
+  if (keep < text.size()) out += "...";
   return out;
 }
 

@@ -101,7 +101,8 @@ const char* failure_name(Failure failure) noexcept;
 
 /// The `error` and `message` fields of a JSON error body (the contract's error format; the
 /// OAuth `error_description` stands in for a missing `message`). Empty when the body is not a
-/// JSON object. Each field is cut to 200 bytes and stripped of control characters.
+/// JSON object. Each field is cut to at most 200 bytes (at a character boundary, then "..."
+/// added) and its control characters become spaces.
 struct ServerError {
   std::string code;
   std::string message;

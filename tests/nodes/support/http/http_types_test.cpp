@@ -48,6 +48,9 @@ TEST_CASE("parse_server_error: the contract's error body, OAuth's, and anything 
   CHECK(error.message.find('\n') == std::string::npos);
   CHECK(error.message.size() == 203);
   CHECK(error.message.ends_with("..."));
+  // The cut never splits a character (found by fuzzing): "é" would straddle byte 200 here.
+  error = parse_server_error("{\"message\":\"" + std::string(199, 'a') + "\xC3\xA9tail\"}");
+  CHECK(error.message == std::string(199, 'a') + "...");
 }
 
 TEST_CASE("idempotency: by method, by flag, by Idempotency-Key") {
