@@ -30,6 +30,7 @@ endfunction()
 
 sluice_fuzz_target(csv nodes/support/csv_fuzz.cpp sluice::nodes)
 sluice_fuzz_target(url nodes/support/http/url_fuzz.cpp sluice::nodes CURL::libcurl)
+sluice_fuzz_target(server_replies nodes/support/http/server_replies_fuzz.cpp sluice::nodes CURL::libcurl)
 sluice_fuzz_target(emulator_parts nodes/emulator/emulator_parts_fuzz.cpp sluice::emulator sluice::nodes simdjson::simdjson)
 sluice_fuzz_target(csv_import_validator nodes/emulator/csv_import_validator_fuzz.cpp sluice::emulator sluice::nodes)
 sluice_fuzz_target(pipeline_loader engine/spec/pipeline_loader_fuzz.cpp sluice::nodes)
