@@ -47,7 +47,13 @@ class CsvParse final : public Node {
       csv::RecordBlock last = framer_.finish();
       // Always emit the final block, even when empty, so every downstream step sees at least one
       // batch that carries the columns (a header-only file still yields a header-only output).
-      if (!forward(last, out) && !emitted_) emit_block(last, out);
+      if (!forward(last, out) && !emitted_) {
+        // forward() took the header (if this block held it) from its own copy: this one must go
+        // out without records.
+        last.bytes = {};
+        last.record_count = 0;
+        emit_block(last, out);
+      }
       if (!columns_) {
         throw Error(StatusCode::data_error,
                     (source_ ? *source_ : std::string("input")) +

@@ -206,6 +206,14 @@ TEST_CASE("csv_parse: a header-only file gives a header-only output, an empty fi
   REQUIRE_MESSAGE(report.status.ok(), report.status.message());
   CHECK(read_file(dir.file("out.csv")) == "a,b\n");
 
+  // Without a final line break too: the header used to come out a second time, as a data row
+  // (found by fuzzing the pipeline).
+  write_file(dir.file("in.csv"), "a,b");
+  report = run_yaml(kRoundTripNoQuarantine,
+                    {{"dir", dir.path().string()}, {"chunk", "1KiB"}, {"on_error", "fail"}});
+  REQUIRE_MESSAGE(report.status.ok(), report.status.message());
+  CHECK(read_file(dir.file("out.csv")) == "a,b\n");
+
   write_file(dir.file("in.csv"), "");
   report = run_yaml(kRoundTripNoQuarantine,
                     {{"dir", dir.path().string()}, {"chunk", "1KiB"}, {"on_error", "fail"}});
