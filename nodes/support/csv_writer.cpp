@@ -226,6 +226,13 @@ void put_record(std::span<const std::string_view> fields, AppendBuffer& buffer,
   out.append(terminator);
 }
 
+// Out of line and called only for rare rows, so that append_rows' loop keeps its locals in
+// registers.
+[[gnu::noinline]] void put_row(const RowBatch& rows, std::size_t r, AppendBuffer& buffer,
+                               const WriterOptions& options) {
+  put_record(rows.row(r), buffer, options);
+}
+
 }  // namespace
 
 void append_record(std::span<const std::string_view> fields, std::string& out,
@@ -275,8 +282,8 @@ void append_rows(const RowBatch& rows, std::string& out, const WriterOptions& op
     // Raw text is quoted only as it was read. Written field by field instead: a first field that
     // starts with a BOM (see write_first_field), and, when nothing follows the raw text, a last
     // field that ends with a CR, which the terminator after it would turn into a CRLF.
-    if (starts_with_bom(raw) || (added == 0 && raw.ends_with('\r'))) {
-      put_record(rows.row(r), buffer, options);
+    if ((added == 0 && raw.ends_with('\r')) || starts_with_bom(raw)) [[unlikely]] {
+      put_row(rows, r, buffer, options);
       continue;
     }
     const std::string_view* const values = first_added + r * width;
