@@ -738,7 +738,7 @@ struct Emulator::Impl {
       out.add_string("status", in_progress);
     } else if (f.fail_export) {
       out.add_string("status", "failed")
-          .add_string("error", "the export failed (injected fault: fail_export)");
+          .add_string("error", f.fail_export_error);
     } else if (!options_.chunked_downloads && !wait_for_size(kPollWaitForSize)) {
       out.add_string("status", in_progress);  // the size (Content-Length) is not known yet
     } else {

@@ -39,6 +39,8 @@ struct Faults {
   double download_url_lifetime_seconds = 900;  ///< signed download URLs expire after this (> 0)
   int polls_before_ready = 0;   ///< status polls answered pending/running before the final state
   bool fail_export = false;     ///< exports end "failed" instead of "completed"
+  /// The `error` a failed export reports (tests set any text a server might send).
+  std::string fail_export_error = "the export failed (injected fault: fail_export)";
   bool never_complete = false;  ///< exports stay "running" forever
 
   /// Cut download connections short, at absolute offsets of the export: N, 2N, 3N, ... Each cut

@@ -258,6 +258,12 @@ class PlatformExport final : public Node {
       throw Error(StatusCode::network_error, call + " answered " + std::to_string(response.status) +
                                                  " without an export id in a JSON object");
     }
+    // The id goes into every later message and log line: it must be a plain one-line token.
+    if (state->id.size() > 200 || http::printable_server_text(state->id) != state->id) {
+      throw Error(StatusCode::network_error,
+                  call + " answered an export id that is not a plain identifier: '" +
+                      http::printable_server_text(state->id, 60) + "'");
+    }
     context_->log(LogLevel::verbose,
                   "created export " + state->id + " of bot '" + options_.bot_id + "'");
     return state->id;
@@ -302,12 +308,14 @@ class PlatformExport final : public Node {
         throw Error(StatusCode::network_error,
                     connection_.redact("export " + export_id_ + " of bot '" + options_.bot_id +
                                        "' failed on the platform: " +
-                                       (state.error.empty() ? "no reason given" : state.error)));
+                                       (state.error.empty()
+                                            ? std::string("no reason given")
+                                            : http::printable_server_text(state.error))));
       }
       if (state.status != "pending" && state.status != "running") {
         throw Error(StatusCode::network_error,
                     connection_.redact("export " + export_id_ + " has an unknown status '" +
-                                       state.status.substr(0, 40) +
+                                       http::printable_server_text(state.status, 40) +
                                        "' (expected pending, running, completed or failed)"));
       }
       const auto now = std::chrono::steady_clock::now();

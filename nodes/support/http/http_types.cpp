@@ -12,7 +12,6 @@ namespace {
 /// Error bodies larger than this are not parsed: a JSON error is a few hundred bytes.
 constexpr std::size_t kMaxErrorBodyParsed = 64 * 1024;
 /// Longest `error` or `message` value copied into an error text.
-constexpr std::size_t kMaxServerField = 200;
 
 char lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
 
@@ -24,27 +23,10 @@ bool iequals(std::string_view a, std::string_view b) {
   return true;
 }
 
-/// Keeps a server-supplied text printable and short enough for one line of an error message.
-/// A long text is cut at the start of a UTF-8 sequence, so the cut never leaves half a character.
-std::string clean_field(std::string_view text) {
-  std::size_t keep = text.size();
-  if (keep > kMaxServerField) {
-    keep = kMaxServerField;
-    while (keep > 0 && (static_cast<unsigned char>(text[keep]) & 0xC0) == 0x80) --keep;
-  }
-  std::string out;
-  for (char c : text.substr(0, keep)) {
-    const auto byte = static_cast<unsigned char>(c);
-    out.push_back(byte < 0x20 || byte == 0x7F ? ' ' : c);
-  }
-  if (keep < text.size()) out += "...";
-  return out;
-}
-
 std::string string_field(simdjson::dom::object& object, std::string_view key) {
   std::string_view value;
   if (object[key].get(value) != simdjson::SUCCESS) return {};
-  return clean_field(value);
+  return printable_server_text(value);
 }
 
 std::string with_detail(const char* what, const std::string& detail) {
@@ -84,6 +66,23 @@ const char* failure_name(Failure failure) noexcept {
     case Failure::other: return "other";
   }
   return "?";
+}
+
+std::string printable_server_text(std::string_view text, std::size_t max_bytes) {
+  // A long text is cut at the start of a UTF-8 sequence, so the cut never leaves half a
+  // character.
+  std::size_t keep = text.size();
+  if (keep > max_bytes) {
+    keep = max_bytes;
+    while (keep > 0 && (static_cast<unsigned char>(text[keep]) & 0xC0) == 0x80) --keep;
+  }
+  std::string out;
+  for (char c : text.substr(0, keep)) {
+    const auto byte = static_cast<unsigned char>(c);
+    out.push_back(byte < 0x20 || byte == 0x7F ? ' ' : c);
+  }
+  if (keep < text.size()) out += "...";
+  return out;
 }
 
 ServerError parse_server_error(std::string_view body) {

@@ -99,10 +99,14 @@ enum class Failure {
 /// Short lowercase name, e.g. "dropped".
 const char* failure_name(Failure failure) noexcept;
 
+/// A text a server sent, made safe for one line of an error message or a log: control characters
+/// (line breaks, terminal escapes) become spaces; past `max_bytes` it is cut at a character
+/// boundary and "..." added.
+std::string printable_server_text(std::string_view text, std::size_t max_bytes = 200);
+
 /// The `error` and `message` fields of a JSON error body (the contract's error format; the
 /// OAuth `error_description` stands in for a missing `message`). Empty when the body is not a
-/// JSON object. Each field is cut to at most 200 bytes (at a character boundary, then "..."
-/// added) and its control characters become spaces.
+/// JSON object. Each field goes through printable_server_text.
 struct ServerError {
   std::string code;
   std::string message;

@@ -237,6 +237,19 @@ TEST_CASE("platform_export fails with a clear message") {
     CHECK(report.status.message().find("failed on the platform: the export failed (injected "
                                        "fault: fail_export)") != std::string::npos);
   }
+  SUBCASE("the platform's reason is shown on one printable line") {
+    options.faults.fail_export = true;
+    options.faults.fail_export_error = "disk full\nERROR: fake second line\x1b[31m" + std::string(300, 'x');
+    const auto server = start(options);
+    const RunReport report = run_export(*server);
+    REQUIRE_FALSE(report.status.ok());
+    const std::string& message = report.status.message();
+    CHECK(message.find("failed on the platform: disk full ERROR: fake second line [31mxxx") !=
+          std::string::npos);
+    CHECK(message.find('\n') == std::string::npos);
+    CHECK(message.find('\x1b') == std::string::npos);
+    CHECK(message.find(std::string(250, 'x')) == std::string::npos);  // cut at 200 bytes
+  }
   SUBCASE("an unknown bot") {
     const auto server = start(options);
     const RunReport report = run_export(*server, {{"bot", "no-such-bot"}});

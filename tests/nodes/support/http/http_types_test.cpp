@@ -23,6 +23,15 @@ TEST_CASE("headers: case-insensitive lookup, set replaces, remove removes all") 
   CHECK(response.header("Retry-After") == "7");
 }
 
+TEST_CASE("printable_server_text: one printable line, cut at a character boundary") {
+  CHECK(printable_server_text("export failed") == "export failed");
+  // Line breaks and a terminal escape cannot start a new log line or colour the terminal.
+  CHECK(printable_server_text("bad\r\nFAKE: ok\x1b[31m\x7f") == "bad  FAKE: ok [31m ");
+  CHECK(printable_server_text(std::string(300, 'x')) == std::string(200, 'x') + "...");
+  CHECK(printable_server_text("abcd\xC3\xA9", 5) == "abcd...");
+  CHECK(printable_server_text("abcd\xC3\xA9", 6) == "abcd\xC3\xA9");
+}
+
 TEST_CASE("parse_server_error: the contract's error body, OAuth's, and anything else") {
   auto error = parse_server_error(R"({"error":"server_busy","message":"try later","extra":[1]})");
   CHECK(error.code == "server_busy");
