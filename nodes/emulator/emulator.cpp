@@ -695,7 +695,7 @@ struct Emulator::Impl {
     }
 
     ExportJob job;
-    job.id = "exp_" + random_hex(8);
+    job.id = options_.faults.export_id_prefix + random_hex(8);
     job.bot_id = ex.params[0];
     job.name = std::string(name);
     job.created_at = rfc3339_now();

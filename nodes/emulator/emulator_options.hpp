@@ -41,6 +41,8 @@ struct Faults {
   bool fail_export = false;     ///< exports end "failed" instead of "completed"
   /// The `error` a failed export reports (tests set any text a server might send).
   std::string fail_export_error = "the export failed (injected fault: fail_export)";
+  /// Export ids are this plus 16 hex digits (tests set odd ones).
+  std::string export_id_prefix = "exp_";
   bool never_complete = false;  ///< exports stay "running" forever
 
   /// Cut download connections short, at absolute offsets of the export: N, 2N, 3N, ... Each cut

@@ -250,6 +250,17 @@ TEST_CASE("platform_export fails with a clear message") {
     CHECK(message.find('\x1b') == std::string::npos);
     CHECK(message.find(std::string(250, 'x')) == std::string::npos);  // cut at 200 bytes
   }
+  SUBCASE("an export id that is not a plain one-line token is refused") {
+    options.faults.export_id_prefix = "exp\nERROR: fake ";
+    const auto server = start(options);
+    const RunReport report = run_export(*server);
+    REQUIRE_FALSE(report.status.ok());
+    const std::string& message = report.status.message();
+    CHECK(message.find("answered an export id that is not a plain identifier: 'exp ERROR: fake ") !=
+          std::string::npos);
+    CHECK(message.find('\n') == std::string::npos);
+    CHECK(server->stats().exports_created == 1);
+  }
   SUBCASE("an unknown bot") {
     const auto server = start(options);
     const RunReport report = run_export(*server, {{"bot", "no-such-bot"}});
