@@ -258,8 +258,9 @@ class PlatformExport final : public Node {
       throw Error(StatusCode::network_error, call + " answered " + std::to_string(response.status) +
                                                  " without an export id in a JSON object");
     }
-    // The id goes into every later message and log line: it must be a plain one-line token.
-    if (state->id.size() > 200 || http::printable_server_text(state->id) != state->id) {
+    // The id goes into every later message and log line: it must be a plain one-line token
+    // (printable_server_text changes a control character, and cuts past 200 bytes).
+    if (http::printable_server_text(state->id) != state->id) {
       throw Error(StatusCode::network_error,
                   call + " answered an export id that is not a plain identifier: '" +
                       http::printable_server_text(state->id, 60) + "'");

@@ -1,5 +1,7 @@
 #include "csv_row_parser.hpp"
 
+#include "support/utf8_prefix.hpp"
+
 #include <algorithm>
 #include <bit>
 #include <cstring>
@@ -340,11 +342,7 @@ std::string problem_reason(const RecordScan& r, std::size_t width) {
 }
 
 std::string clip_raw(std::string_view raw) {
-  if (raw.size() <= kMaxProblemRawBytes) return std::string(raw);
-  std::size_t cut = kMaxProblemRawBytes;
-  // Back off to the start of a UTF-8 sequence (continuation bytes are 10xxxxxx).
-  while (cut > 0 && (static_cast<unsigned char>(raw[cut]) & 0xC0) == 0x80) --cut;
-  return std::string(raw.substr(0, cut));
+  return std::string(nodes::utf8_prefix(raw, kMaxProblemRawBytes));
 }
 
 }  // namespace

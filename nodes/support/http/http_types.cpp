@@ -1,5 +1,7 @@
 #include "support/http/http_types.hpp"
 
+#include "support/utf8_prefix.hpp"
+
 #include <simdjson.h>
 
 #include <algorithm>
@@ -69,19 +71,13 @@ const char* failure_name(Failure failure) noexcept {
 }
 
 std::string printable_server_text(std::string_view text, std::size_t max_bytes) {
-  // A long text is cut at the start of a UTF-8 sequence, so the cut never leaves half a
-  // character.
-  std::size_t keep = text.size();
-  if (keep > max_bytes) {
-    keep = max_bytes;
-    while (keep > 0 && (static_cast<unsigned char>(text[keep]) & 0xC0) == 0x80) --keep;
-  }
+  const std::string_view kept = utf8_prefix(text, max_bytes);
   std::string out;
-  for (char c : text.substr(0, keep)) {
+  for (char c : kept) {
     const auto byte = static_cast<unsigned char>(c);
     out.push_back(byte < 0x20 || byte == 0x7F ? ' ' : c);
   }
-  if (keep < text.size()) out += "...";
+  if (kept.size() < text.size()) out += "...";
   return out;
 }
 
