@@ -176,7 +176,10 @@ class BodyReader {
         req_.is_multipart_form_data()
             ? (*reader_)([](const httplib::MultipartFormData&) { return true; }, receive)
             : (*reader_)(receive);
-    if (!ok) return Read::failed;
+    if (!ok) {
+      read_to_end_ = false;
+      return Read::failed;
+    }
     return too_large ? Read::too_large : Read::ok;
   }
 
@@ -185,24 +188,29 @@ class BodyReader {
                       const httplib::ContentReceiver& receiver) {
     if (reader_ == nullptr || consumed_) return false;
     consumed_ = true;
-    return (*reader_)(header, receiver);
+    read_to_end_ = (*reader_)(header, receiver);
+    return read_to_end_;
   }
 
   void drain() {
     if (reader_ == nullptr || consumed_) return;
     consumed_ = true;
     auto discard = [](const char*, std::size_t) { return true; };
-    if (req_.is_multipart_form_data()) {
-      (*reader_)([](const httplib::MultipartFormData&) { return true; }, discard);
-    } else {
-      (*reader_)(discard);
-    }
+    read_to_end_ = req_.is_multipart_form_data()
+                       ? (*reader_)([](const httplib::MultipartFormData&) { return true; }, discard)
+                       : (*reader_)(discard);
   }
+
+  /// False when a read stopped before the body's end: cpp-httplib gives up on a multipart body
+  /// where it fails (no boundary, a broken part), and what is left of it would be read as the
+  /// next request on the connection.
+  bool read_to_end() const noexcept { return read_to_end_; }
 
  private:
   const httplib::Request& req_;
   const httplib::ContentReader* reader_;
   bool consumed_ = false;
+  bool read_to_end_ = true;
 };
 
 /// One request being answered.
@@ -403,7 +411,13 @@ struct Emulator::Impl {
     Exchange ex{req, res, body, listener, {}};
     count(&EmulatorStats::requests);
     if (!inject_faults(ex)) route(ex);
+    // A failed read sets cpp-httplib's own 400 on the response; the answer already given stays.
+    const int answered = res.status;
     body.drain();
+    if (!body.read_to_end()) {
+      res.status = answered;
+      res.set_header("Connection", "close");
+    }
     if (res.status == -1) res.status = 200;
     log_request(ex);
   }
