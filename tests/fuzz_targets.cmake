@@ -35,6 +35,7 @@ sluice_fuzz_target(emulator_parts nodes/emulator/emulator_parts_fuzz.cpp sluice:
 sluice_fuzz_target(csv_import_validator nodes/emulator/csv_import_validator_fuzz.cpp sluice::emulator sluice::nodes)
 sluice_fuzz_target(import_upload nodes/emulator/import_upload_fuzz.cpp sluice::emulator sluice::nodes simdjson::simdjson)
 sluice_fuzz_target(utterance_ner_local pipelines/utterance_ner_local_fuzz.cpp sluice_test_support)
+sluice_fuzz_target(export_download nodes/sources/export_download_fuzz.cpp sluice_test_support sluice::emulator)
 sluice_fuzz_target(pipeline_loader engine/spec/pipeline_loader_fuzz.cpp sluice::nodes)
 sluice_fuzz_target(json_framer nodes/support/json_framer_fuzz.cpp sluice::nodes simdjson::simdjson)
 sluice_fuzz_target(entity_extractor nodes/support/ner/entity_extractor_fuzz.cpp sluice::nodes PkgConfig::PCRE2)
