@@ -255,7 +255,7 @@ class TrainingImport final : public Node {
     request.headers = {{"Content-Type", form.content_type()}, {"Accept", "application/json"}};
     request.stream = form.body();
     request.creating = true;
-    request.expected_statuses = {403};
+    request.expected_statuses = {403, 413};
     const std::string what = "importing " + options_.file_name + " (" + std::to_string(bytes) +
                              " bytes, " + std::to_string(rows) + " rows) into bot '" +
                              options_.bot_id + "' as " + name;
@@ -263,6 +263,18 @@ class TrainingImport final : public Node {
     if (!response.ok()) return response.status().with_context(connection_.redact(what));
     if (response->status == 403) {
       return connection_.forbidden(*response, "POST " + imports_path_).with_context(what);
+    }
+    if (response->status == 413) {
+      // The tenant's limit is below ours: say how to make the next run stop before uploading.
+      const http::ServerError error = http::parse_server_error(response->body);
+      std::string reason = error.code.empty() ? "" : " " + error.code;
+      if (!error.message.empty()) reason += ": " + error.message;
+      return data_error(connection_.redact(
+          what + ": POST " + imports_path_ + " answered 413" + reason +
+          ". The tenant takes smaller files than max_bytes (" +
+          describe_size(options_.max_bytes) +
+          "): set max_bytes to its limit so that runs stop before uploading, or import the "
+          "export in smaller parts"));
     }
     const auto answer = parse_import_answer(response->body);
     if (!answer) {

@@ -272,6 +272,46 @@ TEST_CASE(
         std::string::npos);
 }
 
+TEST_CASE("training_import reports the platform's refusal of the file once, without retrying") {
+  TempDir dir;
+  const ScopedTmpdir tmpdir(dir.path().string());
+  SUBCASE("over the tenant's size limit (413), though under max_bytes") {
+    const std::string csv = generated_csv(500, false);
+    write_file(dir.file("in.csv"), csv);
+    emulator::EmulatorOptions options;
+    options.import_limit_bytes = csv.size() - 1;
+    const auto server = start(options);
+    const RunReport report =
+        run_yaml(kImportYaml, {{"input", dir.file("in.csv")}, {"base", server->base_url()}});
+    REQUIRE_FALSE(report.status.ok());
+    const std::string& message = report.status.message();
+    CAPTURE(message);
+    CHECK(message.find("POST /api/v2/bots/demo-bot/imports answered 413 payload_too_large: "
+                       "the file part is larger than the limit of " +
+                       std::to_string(csv.size() - 1) + " bytes.") != std::string::npos);
+    CHECK(message.find("The tenant takes smaller files than max_bytes (50 MiB): set max_bytes to "
+                       "its limit") != std::string::npos);
+    CHECK(server->imports().empty());
+    CHECK(server->stats().imports_rejected == 1);  // not retried
+  }
+  SUBCASE("a file the platform finds malformed (400 malformed_csv)") {
+    write_file(dir.file("in.csv"), "id,utterance\n1,hello\n2\n");
+    const auto server = start({});
+    const RunReport report =
+        run_yaml(kImportYaml, {{"input", dir.file("in.csv")}, {"base", server->base_url()}});
+    REQUIRE_FALSE(report.status.ok());
+    const std::string& message = report.status.message();
+    CAPTURE(message);
+    CHECK(message.find("400") != std::string::npos);
+    CHECK(message.find("malformed_csv") != std::string::npos);
+    CHECK(message.find("row 3 (data row 2): expected 2 fields, found 1") != std::string::npos);
+    CHECK(server->imports().empty());
+    CHECK(server->stats().imports_rejected == 1);
+  }
+  // Either way the spool file is gone.
+  for (const auto& name : dir.entries()) CHECK(name.rfind("sluice-import-", 0) != 0);
+}
+
 TEST_CASE("training_import errors never show the client secret") {
   TempDir dir;
   write_file(dir.file("in.csv"), "id,utterance\n1,hello\n");
