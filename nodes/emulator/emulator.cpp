@@ -260,11 +260,7 @@ struct Emulator::Impl {
       : options_(std::move(options)),
         idempotency_(std::chrono::duration<double>(options_.idempotency_window_seconds)),
         signing_key_(random_hex(32)) {
-    export_options_.rows = options_.rows;
-    export_options_.seed = options_.seed;
-    export_options_.crlf = options_.crlf;
-    export_options_.bom = options_.bom;
-    export_options_.text_column = options_.text_column;
+    export_options_ = export_generator_options(options_);
     const Listener downloads = options_.download_host.empty() ? Listener::api : Listener::downloads;
     routes_ = {
         {"POST", "/oauth/token", Listener::api, &Impl::handle_token},

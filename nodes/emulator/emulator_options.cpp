@@ -294,6 +294,16 @@ Status check_seconds(std::string_view name, double seconds) {
 
 }  // namespace
 
+nodes::UtteranceGeneratorOptions export_generator_options(const EmulatorOptions& options) {
+  nodes::UtteranceGeneratorOptions generator;
+  generator.rows = options.rows;
+  generator.seed = options.seed;
+  generator.crlf = options.crlf;
+  generator.bom = options.bom;
+  generator.text_column = options.text_column;
+  return generator;
+}
+
 Status validate_emulator_options(const EmulatorOptions& o) {
   const Faults& f = o.faults;
   if (o.host.empty()) return invalid_argument("host: must not be empty");

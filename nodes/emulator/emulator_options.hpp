@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "sluice/status.hpp"
+#include "support/utterance_generator.hpp"
 
 namespace sluice::emulator {
 
@@ -93,6 +94,10 @@ struct EmulatorOptions {
 
   Faults faults;
 };
+
+/// The generator settings of the export the emulator serves: its downloads are
+/// generate_utterance_export(export_generator_options(options)), byte for byte.
+nodes::UtteranceGeneratorOptions export_generator_options(const EmulatorOptions& options);
 
 /// Checks ranges and consistency (ports, positive lifetimes, a non-empty client and bot list,
 /// scopes without spaces, a 5xx status, not both fail_export and never_complete...).

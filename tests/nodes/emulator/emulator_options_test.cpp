@@ -153,6 +153,21 @@ TEST_CASE("emulator options: --never-complete") {
   CHECK(parsed->faults.never_complete);
 }
 
+TEST_CASE("emulator options: the export's generator settings come from the options") {
+  EmulatorOptions options;
+  options.rows = 1234;
+  options.seed = 99;
+  options.crlf = true;
+  options.bom = true;
+  options.text_column = "text";
+  const auto generator = sluice::emulator::export_generator_options(options);
+  CHECK(generator.rows == 1234);
+  CHECK(generator.seed == 99);
+  CHECK(generator.crlf);
+  CHECK(generator.bom);
+  CHECK(generator.text_column == "text");
+}
+
 TEST_CASE("emulator options: bad flags name the flag") {
   CHECK(error_of({"--bogus"}).find("--bogus") != std::string::npos);
   CHECK(error_of({"rows"}).find("unexpected argument") != std::string::npos);

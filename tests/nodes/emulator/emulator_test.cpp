@@ -53,13 +53,8 @@ std::unique_ptr<httplib::Client> client_for(const std::string& origin) {
 }
 
 std::string expected_export(const EmulatorOptions& options) {
-  sluice::nodes::UtteranceGeneratorOptions generator;
-  generator.rows = options.rows;
-  generator.seed = options.seed;
-  generator.crlf = options.crlf;
-  generator.bom = options.bom;
-  generator.text_column = options.text_column;
-  return sluice::nodes::generate_utterance_export(generator);
+  return sluice::nodes::generate_utterance_export(
+      sluice::emulator::export_generator_options(options));
 }
 
 std::optional<std::string> json_string(const std::string& body, const char* key) {

@@ -71,13 +71,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::size_t chunk = std::size_t{1} << (10 + input.take_choice(7));  // 1 KiB to 64 KiB
   const int attempts = static_cast<int>(input.take_choice(5)) + (errors > 0 ? 2 : 1);
 
-  sluice::nodes::UtteranceGeneratorOptions generator;
-  generator.rows = options.rows;
-  generator.seed = options.seed;
-  generator.crlf = options.crlf;
-  generator.bom = options.bom;
-  generator.text_column = options.text_column;
-  const std::string expected = sluice::nodes::generate_utterance_export(generator);
+  const std::string expected =
+      sluice::nodes::generate_utterance_export(sluice::emulator::export_generator_options(options));
   // Cut anywhere, from the first byte on, but not more than about 60 times.
   if (cut % 4 != 0) {
     faults.drop_download_after_bytes =

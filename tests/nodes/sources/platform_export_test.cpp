@@ -49,13 +49,7 @@ std::unique_ptr<emulator::Emulator> start(emulator::EmulatorOptions options) {
 }
 
 std::string expected_export(const emulator::EmulatorOptions& options) {
-  nodes::UtteranceGeneratorOptions generator;
-  generator.rows = options.rows;
-  generator.seed = options.seed;
-  generator.crlf = options.crlf;
-  generator.bom = options.bom;
-  generator.text_column = options.text_column;
-  return nodes::generate_utterance_export(generator);
+  return nodes::generate_utterance_export(emulator::export_generator_options(options));
 }
 
 RunReport run_export(const emulator::Emulator& server,
