@@ -266,11 +266,9 @@ class TrainingImport final : public Node {
     }
     if (response->status == 413) {
       // The tenant's limit is below ours: say how to make the next run stop before uploading.
-      const http::ServerError error = http::parse_server_error(response->body);
-      std::string reason = error.code.empty() ? "" : " " + error.code;
-      if (!error.message.empty()) reason += ": " + error.message;
+      const std::string error = http::parse_server_error(response->body).summary();
       return data_error(connection_.redact(
-          what + ": POST " + imports_path_ + " answered 413" + reason +
+          what + ": POST " + imports_path_ + " answered 413" + (error.empty() ? "" : " " + error) +
           ". The tenant takes smaller files than max_bytes (" +
           describe_size(options_.max_bytes) +
           "): set max_bytes to its limit so that runs stop before uploading, or import the "

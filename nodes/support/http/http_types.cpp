@@ -13,7 +13,6 @@ namespace {
 
 /// Error bodies larger than this are not parsed: a JSON error is a few hundred bytes.
 constexpr std::size_t kMaxErrorBodyParsed = 64 * 1024;
-/// Longest `error` or `message` value copied into an error text.
 
 char lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
 
@@ -81,6 +80,11 @@ std::string printable_server_text(std::string_view text, std::size_t max_bytes) 
   return out;
 }
 
+std::string ServerError::summary() const {
+  if (!code.empty() && !message.empty()) return code + ": " + message;
+  return code + message;
+}
+
 ServerError parse_server_error(std::string_view body) {
   ServerError error;
   if (body.empty() || body.size() > kMaxErrorBodyParsed) return error;
@@ -111,12 +115,8 @@ std::string describe_outcome(const HttpOutcome& outcome) {
     case Failure::none: return "status " + std::to_string(outcome.response.status);
     case Failure::http_status: {
       std::string text = "status " + std::to_string(outcome.response.status);
-      const ServerError error = parse_server_error(outcome.response.body);
-      if (!error.code.empty() && !error.message.empty()) {
-        text += " (" + error.code + ": " + error.message + ")";
-      } else if (!error.code.empty() || !error.message.empty()) {
-        text += " (" + error.code + error.message + ")";
-      }
+      const std::string error = parse_server_error(outcome.response.body).summary();
+      if (!error.empty()) text += " (" + error + ")";
       return text;
     }
     case Failure::connect: return with_detail("could not connect", outcome.detail);

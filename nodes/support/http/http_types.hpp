@@ -110,6 +110,9 @@ std::string printable_server_text(std::string_view text, std::size_t max_bytes =
 struct ServerError {
   std::string code;
   std::string message;
+
+  /// "code: message", or whichever of the two is there; "" for neither.
+  std::string summary() const;
 };
 ServerError parse_server_error(std::string_view body);
 
