@@ -1,5 +1,5 @@
 #pragma once
-/// DirectWriter: appends a file's bytes in aligned 4 MiB blocks that a thread of its own writes
+/// DirectWriter: appends a file's bytes in aligned 2 MiB blocks that a thread of its own writes
 /// with O_DIRECT, straight from our memory to the disk.
 ///
 /// Why not write(2) into the page cache: the kernel copies every byte into newly allocated pages
@@ -7,7 +7,7 @@
 /// memory back to the host, each new page also faults in the host: writing 1 GiB that way took
 /// 2.1-2.7 s of kernel CPU on our 2-core VM, against 0.2 s into recycled pages and 0.1 s with
 /// O_DIRECT. The writer thread mostly waits for the disk; it computes nothing (apart from faulting
-/// its 16 MiB ring in once, see kPopulateAfterBytes), so `--threads N` still means N cores of work.
+/// its 6 MiB ring in once, see kPopulateAfterBytes), so `--threads N` still means N cores of work.
 ///
 /// Every block, the last one included, goes out with O_DIRECT: finish() pads the tail to the
 /// alignment and cuts the file back to its length. Where the filesystem refuses O_DIRECT (procfs,
@@ -30,16 +30,22 @@ class DirectWriter {
  public:
   /// What one direct write costs the writer thread is mostly per page pinned and per request, so
   /// the blocks are large and the ring sits on huge pages where the kernel offers them. Writing a
-  /// 1M-row run's 135 MB took that thread 13-18 ms of CPU in 1 MiB blocks, 9-12 ms in 4 MiB
-  /// blocks and 5 ms in 4 MiB blocks on huge pages (on 2 cores that CPU comes out of the run's).
-  static constexpr std::size_t kBlockBytes = std::size_t{4} << 20;
-  /// Blocks in the ring: one being filled, the rest queued or being written. 16 MiB in all, the
+  /// 1M-row run's 135 MB took that thread 13-18 ms of CPU in 1 MiB blocks and 9-12 ms in 4 MiB
+  /// blocks; on huge pages, 7.6 ms in 2 MiB blocks and 5 ms in 4 MiB blocks. Why not 4 MiB: each
+  /// run also faults the whole ring in once, and on VMs that hand free memory back to the host
+  /// that costs more than the requests save. With 4 x 4 MiB the thread spent 8-41 ms of CPU per
+  /// 1M-row run (median 21; perf, 2 threads), most of it in faulting; with 3 x 2 MiB, 5-30 ms
+  /// (medians 5 and 13 in two sets). On 2 cores that CPU comes out of the run's: 2-thread 1M-row
+  /// runs were 2.7-5.7% faster (median of paired runs, three sets of 30-40), 8M-row runs within
+  /// 1% either way (10 paired rounds).
+  static constexpr std::size_t kBlockBytes = std::size_t{2} << 20;
+  /// Blocks in the ring: one being filled, the rest queued or being written. 6 MiB in all, the
   /// same for any size of output.
-  static constexpr std::size_t kBlocks = 4;
+  static constexpr std::size_t kBlocks = 3;
   static constexpr std::size_t kRingBytes = kBlockBytes * kBlocks;
   /// Once the first block holds this much, the output is no longer small, and the thread starts
   /// faulting the rest of the ring in while it has no block to write. On VMs that hand free
-  /// memory back to the host, faulting in a 4 MiB block cost 0.5 ms, or 10 ms when the host had
+  /// memory back to the host, faulting in a 4 MiB block (the size then) cost 0.5 ms, or 10 ms when the host had
   /// to find the memory again: in 13 of 32 traced 1M-row runs the appender stalled 22-54 ms in
   /// all on the run's ordered path. 1-thread runs became 5% faster (median of 30 paired runs);
   /// 2-thread runs did not change (the CPU is the same, only on another thread).
