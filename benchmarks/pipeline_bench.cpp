@@ -5,6 +5,7 @@
 // and an xxHash64 digest that must not change across runs or thread counts), then prints the
 // medians and the targets with PASS/FAIL. As a yardstick for the thread scaling it also
 // runs one 1-thread copy per core at once: how much N independent jobs gain on this machine.
+// With --baseline it runs a second sluice binary in the same rounds and compares the two.
 //
 //   build/benchmarks/pipeline_bench                       # 1M and 8M rows, 1 and all threads
 //   build/benchmarks/pipeline_bench --inputs 1m --runs 1  # quick
@@ -58,6 +59,7 @@ struct Profile {
 
 struct Config {
   std::string sluice = SLUICE_BINARY;
+  std::string baseline;  // another sluice binary to compare with, run in the same rounds
   std::string data_dir = SLUICE_BENCH_DATA_DIR;
   std::string standard_pipeline = SLUICE_SOURCE_DIR "/pipelines/utterance_ner_local.yaml";
   std::string heavy_pipeline = SLUICE_BENCH_SOURCE_DIR "/pipelines/utterance_ner_heavy.yaml";
@@ -105,6 +107,8 @@ void usage(std::FILE* out) {
                "  --fail-on-targets     exit 3 when a target is not met\n"
                "  --no-reference        skip the yardstick of 1-thread copies run at once\n"
                "  --sluice PATH         the sluice binary (default %s)\n"
+               "  --baseline PATH       another sluice binary (e.g. a build of the last commit),\n"
+               "                        run in the same rounds: compares the speed and the output\n"
                "  --data-dir DIR        cached inputs and outputs (default %s)\n"
                "  --pipeline PATH       the standard pipeline\n"
                "  --heavy-pipeline PATH the heavy pipeline (cards + 10 user patterns)\n",
@@ -197,6 +201,8 @@ Config parse_args(int argc, char** argv) {
       config.reference = false;
     } else if (arg == "--sluice") {
       config.sluice = value(i);
+    } else if (arg == "--baseline") {
+      config.baseline = value(i);
     } else if (arg == "--data-dir") {
       config.data_dir = value(i);
     } else if (arg == "--pipeline") {
@@ -652,6 +658,9 @@ int run(int argc, char** argv) {
   if (::access(config.sluice.c_str(), X_OK) != 0) {
     die(config.sluice + " is not an executable (build the sluice target or pass --sluice)");
   }
+  if (!config.baseline.empty() && ::access(config.baseline.c_str(), X_OK) != 0) {
+    die("--baseline " + config.baseline + " is not an executable");
+  }
 
   std::vector<Profile> profiles;
   if (config.standard) profiles.push_back({"standard", config.standard_pipeline});
@@ -662,8 +671,14 @@ int run(int argc, char** argv) {
   std::vector<Input> inputs;
   for (const std::uint64_t rows : config.inputs) inputs.push_back(prepare_input(config, rows));
 
+  // (profile, rows) -> the xxHash64 of its output
+  using Digests = std::map<std::pair<std::string, std::uint64_t>, std::uint64_t>;
   std::map<ConfigKey, std::vector<Sample>> samples;
-  std::map<std::pair<std::string, std::uint64_t>, std::uint64_t> digests;  // (profile, rows)
+  Digests digests;
+  // The same for --baseline's binary; its digests are compared with this binary's at the end (an
+  // intended change of the output is no reason to stop the comparison of speed).
+  std::map<ConfigKey, std::vector<Sample>> baseline_samples;
+  Digests baseline_digests;
   const std::string run_dir = config.data_dir + "/runs";
   const std::string report_path = run_dir + "/report.json";
   const std::string log_path = run_dir + "/sluice.log";
@@ -671,7 +686,7 @@ int run(int argc, char** argv) {
 
   // Checks one finished run against its input and the digests seen so far; stops on a mismatch.
   auto verify = [&](const std::string& what, const Input& input, const std::string& profile,
-                    const Report& report, const OutputCheck& check) {
+                    const Report& report, const OutputCheck& check, Digests& seen) {
     if (report.input_bytes != input.bytes) {
       die(what + ": the report says " + std::to_string(report.input_bytes) +
           " input bytes, the input has " + std::to_string(input.bytes));
@@ -688,7 +703,7 @@ int run(int argc, char** argv) {
       die(what + ": file_write received " + std::to_string(report.bytes_in("file_write")) +
           " bytes, the output has " + std::to_string(check.bytes));
     }
-    auto [known, first] = digests.try_emplace({profile, input.rows}, check.digest);
+    auto [known, first] = seen.try_emplace({profile, input.rows}, check.digest);
     if (!first && known->second != check.digest) {
       char text[160];
       std::snprintf(text, sizeof text, ": output digest %016llx differs from %016llx",
@@ -697,9 +712,9 @@ int run(int argc, char** argv) {
       die(what + text + " (an earlier run of the same input)");
     }
   };
-  auto sluice_args = [&](const Profile& profile, const Input& input, const std::string& output,
-                         int threads, const std::string& report) {
-    return std::vector<std::string>{config.sluice, "run", profile.pipeline,
+  auto sluice_args = [&](const std::string& binary, const Profile& profile, const Input& input,
+                         const std::string& output, int threads, const std::string& report) {
+    return std::vector<std::string>{binary, "run", profile.pipeline,
                                     "--set", "input=" + input.path,
                                     "--set", "output=" + output,
                                     "--threads", std::to_string(threads),
@@ -723,7 +738,8 @@ int run(int argc, char** argv) {
       copy_logs.push_back(run_dir + "/sluice" + suffix + ".log");
       fs::remove(copy_outputs.back(), error);
       fs::remove(copy_reports.back(), error);
-      copy_args.push_back(sluice_args(profile, input, copy_outputs.back(), 1, copy_reports.back()));
+      copy_args.push_back(
+          sluice_args(config.sluice, profile, input, copy_outputs.back(), 1, copy_reports.back()));
       if (first_round) outputs.push_back(copy_outputs.back());
     }
     warm_page_cache(input.path);
@@ -735,7 +751,7 @@ int run(int argc, char** argv) {
       const Report report = read_report(copy_reports[k]);
       verify(profile.name + " " + rows_label(input.rows) + " rows, 1-thread copy " +
                  std::to_string(k + 1) + " of " + std::to_string(copies) + " at once",
-             input, profile.name, report, check_output(copy_outputs[k]));
+             input, profile.name, report, check_output(copy_outputs[k]), digests);
       elapsed += report.elapsed_seconds;
     }
     return elapsed / copies;
@@ -754,37 +770,47 @@ int run(int argc, char** argv) {
         // faster or slower during the benchmark favours neither side of the thread-scaling ratio.
         std::vector<int> thread_order = config.threads;
         if (round % 2 != 0) std::reverse(thread_order.begin(), thread_order.end());
+        // With --baseline, both binaries run each configuration in every round, in turns.
+        std::vector<bool> baseline_order = {false};
+        if (!config.baseline.empty()) baseline_order = {round % 2 != 0, round % 2 == 0};
         for (const int threads : thread_order) {
-          fs::remove(report_path, error);
-          // Each run writes a new file: renaming over the last run's output would also time the
-          // kernel freeing that file (about 30 ms per 136 MB), the benchmark's housekeeping
-          // rather than the pipeline's work.
-          fs::remove(output, error);
-          warm_page_cache(input.path);
-          const MeasuredRun run =
-              spawn_and_wait(sluice_args(profile, input, output, threads, report_path), log_path);
-          const std::string what = profile.name + " " + rows_label(input.rows) + " rows, " +
-                                   std::to_string(threads) + " thread(s)";
-          const Report report = read_report(report_path);
-          const OutputCheck check = check_output(output);
-          verify(what, input, profile.name, report, check);
-          const double rss_bytes = static_cast<double>(
-              report.peak_rss_bytes != 0 ? report.peak_rss_bytes : run.child.max_rss_bytes);
-          std::fprintf(stderr,
-                       "  %-40s %-8s %8.1f MB/s %7.2f s  CPU/wall %4.2f  others %4.2f  "
-                       "peak RSS %6.1f MiB  xxh64 %016llx\n",
-                       what.c_str(), round < 0 ? "warm-up" : ("run " + std::to_string(round + 1)).c_str(),
-                       input.bytes / 1e6 / report.elapsed_seconds, report.elapsed_seconds,
-                       run.child.cpu_seconds / run.child.wall_seconds, run.others_cores,
-                       rss_bytes / kMiB, static_cast<unsigned long long>(check.digest));
-          if (round < 0) continue;
-          Sample sample;
-          sample.elapsed_seconds = report.elapsed_seconds;
-          sample.wall_seconds = run.child.wall_seconds;
-          sample.cpu_seconds = run.child.cpu_seconds;
-          sample.others_cores = run.others_cores;
-          sample.peak_rss_bytes = static_cast<std::uint64_t>(rss_bytes);
-          samples[{profile.name, input.rows, threads}].push_back(sample);
+          for (const bool baseline : baseline_order) {
+            fs::remove(report_path, error);
+            // Each run writes a new file: renaming over the last run's output would also time the
+            // kernel freeing that file (about 30 ms per 136 MB), the benchmark's housekeeping
+            // rather than the pipeline's work.
+            fs::remove(output, error);
+            warm_page_cache(input.path);
+            const MeasuredRun run =
+                spawn_and_wait(sluice_args(baseline ? config.baseline : config.sluice, profile,
+                                           input, output, threads, report_path),
+                               log_path);
+            const std::string what = profile.name + " " + rows_label(input.rows) + " rows, " +
+                                     std::to_string(threads) + " thread(s)" +
+                                     (baseline ? " (baseline)" : "");
+            const Report report = read_report(report_path);
+            const OutputCheck check = check_output(output);
+            verify(what, input, profile.name, report, check, baseline ? baseline_digests : digests);
+            const double rss_bytes = static_cast<double>(
+                report.peak_rss_bytes != 0 ? report.peak_rss_bytes : run.child.max_rss_bytes);
+            std::fprintf(stderr,
+                         "  %-40s %-8s %8.1f MB/s %7.2f s  CPU/wall %4.2f  others %4.2f  "
+                         "peak RSS %6.1f MiB  xxh64 %016llx\n",
+                         what.c_str(),
+                         round < 0 ? "warm-up" : ("run " + std::to_string(round + 1)).c_str(),
+                         input.bytes / 1e6 / report.elapsed_seconds, report.elapsed_seconds,
+                         run.child.cpu_seconds / run.child.wall_seconds, run.others_cores,
+                         rss_bytes / kMiB, static_cast<unsigned long long>(check.digest));
+            if (round < 0) continue;
+            Sample sample;
+            sample.elapsed_seconds = report.elapsed_seconds;
+            sample.wall_seconds = run.child.wall_seconds;
+            sample.cpu_seconds = run.child.cpu_seconds;
+            sample.others_cores = run.others_cores;
+            sample.peak_rss_bytes = static_cast<std::uint64_t>(rss_bytes);
+            (baseline ? baseline_samples : samples)[{profile.name, input.rows, threads}].push_back(
+                sample);
+          }
         }
         if (!reference || profile.name != "standard" || round < 0) continue;
         const double together = time_copies_at_once(profile, input, round == 0);
@@ -833,6 +859,35 @@ int run(int argc, char** argv) {
                format("%.1f", s.rss_mib)});
   }
   table.print(config.markdown);
+
+  // ---- against the baseline ----
+  if (!config.baseline.empty()) {
+    print_heading(config.markdown, "Against the baseline");
+    std::printf(
+        "%sBaseline: %s. Every round ran both binaries on each configuration, in turns; "
+        "\"time\" is this binary's elapsed time over the baseline's in the same round "
+        "(below 1 is faster), median and range.%s\n",
+        config.markdown ? "" : "  ", config.baseline.c_str(), config.markdown ? "\n" : "");
+    Table versus({"pipeline", "input", "threads", "rounds", "baseline MB/s", "MB/s", "time",
+                  "baseline peak RSS MiB", "peak RSS MiB", "same output"});
+    for (const auto& [key, mine] : samples) {
+      const auto theirs = baseline_samples.find(key);
+      if (theirs == baseline_samples.end()) continue;
+      const Summary base = summarize(theirs->second, input_of(key.rows));
+      const Summary& own = summary.at(key);
+      std::vector<double> times = round_ratios(mine, theirs->second);
+      std::sort(times.begin(), times.end());
+      const bool same =
+          digests.at({key.profile, key.rows}) == baseline_digests.at({key.profile, key.rows});
+      versus.add({key.profile, rows_label(key.rows) + " rows", std::to_string(key.threads),
+                  std::to_string(times.size()), format("%.1f", base.mb_per_s),
+                  format("%.1f", own.mb_per_s),
+                  format("%.3f", median(times)) + " (" + format("%.2f", times.front()) + "–" +
+                      format("%.2f", times.back()) + ")",
+                  format("%.1f", base.rss_mib), format("%.1f", own.rss_mib), same ? "yes" : "NO"});
+    }
+    versus.print(config.markdown);
+  }
 
   // ---- the yardstick for thread scaling ----
   if (!reference_rounds.empty()) {
@@ -945,6 +1000,12 @@ int run(int argc, char** argv) {
   for (const auto& [key, digest] : digests) {
     std::printf("%s%s %s rows: %016llx\n", config.markdown ? "- " : "    ", key.first.c_str(),
                 rows_label(key.second).c_str(), static_cast<unsigned long long>(digest));
+  }
+  for (const auto& [key, digest] : baseline_digests) {
+    if (digests.at(key) == digest) continue;
+    std::printf("%sthe baseline's %s %s rows differs: %016llx\n", config.markdown ? "- " : "    ",
+                key.first.c_str(), rows_label(key.second).c_str(),
+                static_cast<unsigned long long>(digest));
   }
   return config.fail_on_targets && !all_met ? 3 : 0;
 }
