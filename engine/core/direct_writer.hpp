@@ -31,13 +31,14 @@ class DirectWriter {
   /// What one direct write costs the writer thread is mostly per page pinned and per request, so
   /// the blocks are large and the ring sits on huge pages where the kernel offers them. Writing a
   /// 1M-row run's 135 MB took that thread 13-18 ms of CPU in 1 MiB blocks and 9-12 ms in 4 MiB
-  /// blocks; on huge pages, 7.6 ms in 2 MiB blocks and 5 ms in 4 MiB blocks. Why not 4 MiB: each
-  /// run also faults the whole ring in once, and on VMs that hand free memory back to the host
-  /// that costs more than the requests save. With 4 x 4 MiB the thread spent 8-41 ms of CPU per
-  /// 1M-row run (median 21; perf, 2 threads), most of it in faulting; with 3 x 2 MiB, 5-30 ms
-  /// (medians 5 and 13 in two sets). On 2 cores that CPU comes out of the run's: 2-thread 1M-row
-  /// runs were 2.7-5.7% faster (median of paired runs, three sets of 30-40), 8M-row runs within
-  /// 1% either way (10 paired rounds).
+  /// blocks; on huge pages, 7.6 ms in 2 MiB blocks and 5 ms in 4 MiB blocks. But each run also
+  /// faults the whole ring in once, and on VMs that hand free memory back to the host that can
+  /// cost more than the requests save: with 4 x 4 MiB the thread spent 8-41 ms of CPU per 1M-row
+  /// run (perf, 2 threads), most of it faulting; with 3 x 2 MiB, 5-30 ms, and 17 ms more than
+  /// 4 x 4 MiB per 8M-row run. End to end the two are even as far as this machine can tell
+  /// (pipeline_bench --baseline, 1M rows, 25-50 paired rounds: time 1.009-1.041x the old ring's
+  /// at 1 thread and 0.992-1.040x at 2, where the old binary against itself gave 1.032x and
+  /// 0.996x), and the smaller ring takes 10 MiB less memory.
   static constexpr std::size_t kBlockBytes = std::size_t{2} << 20;
   /// Blocks in the ring: one being filled, the rest queued or being written. 6 MiB in all, the
   /// same for any size of output.
@@ -45,10 +46,11 @@ class DirectWriter {
   static constexpr std::size_t kRingBytes = kBlockBytes * kBlocks;
   /// Once the first block holds this much, the output is no longer small, and the thread starts
   /// faulting the rest of the ring in while it has no block to write. On VMs that hand free
-  /// memory back to the host, faulting in a 4 MiB block (the size then) cost 0.5 ms, or 10 ms when the host had
-  /// to find the memory again: in 13 of 32 traced 1M-row runs the appender stalled 22-54 ms in
-  /// all on the run's ordered path. 1-thread runs became 5% faster (median of 30 paired runs);
-  /// 2-thread runs did not change (the CPU is the same, only on another thread).
+  /// memory back to the host, faulting in a 4 MiB block (the size then) cost 0.5 ms, or 10 ms
+  /// when the host had to find the memory again: in 13 of 32 traced 1M-row runs the appender
+  /// stalled 22-54 ms in all on the run's ordered path. 1-thread runs became 5% faster (median
+  /// of 30 paired runs); 2-thread runs did not change (the CPU is the same, only on another
+  /// thread).
   static constexpr std::size_t kPopulateAfterBytes = kBlockBytes / 4;
 
   /// Switches `fd` (opened for writing, positioned at 0, empty) to O_DIRECT; null when refused.
