@@ -37,6 +37,7 @@ sluice_fuzz_target(import_upload nodes/emulator/import_upload_fuzz.cpp sluice::e
 sluice_fuzz_target(utterance_ner_local pipelines/utterance_ner_local_fuzz.cpp sluice_test_support)
 sluice_fuzz_target(export_download nodes/sources/export_download_fuzz.cpp sluice_test_support sluice::emulator)
 sluice_fuzz_target(pipeline_loader engine/spec/pipeline_loader_fuzz.cpp sluice::nodes)
+sluice_fuzz_target(durable_file engine/core/durable_file_fuzz.cpp sluice_test_support)
 sluice_fuzz_target(json_framer nodes/support/json_framer_fuzz.cpp sluice::nodes simdjson::simdjson)
 sluice_fuzz_target(entity_extractor nodes/support/ner/entity_extractor_fuzz.cpp sluice::nodes PkgConfig::PCRE2)
 
