@@ -18,6 +18,7 @@
 #include "core/direct_writer.hpp"
 #include "sluice/durable_file.hpp"
 #include "support/fuzz_support.hpp"
+#include "support/patterned_bytes.hpp"
 #include "support/temp_dir.hpp"
 
 namespace {
@@ -61,26 +62,6 @@ std::size_t take_piece_size(FuzzInput& input) {
   }
 }
 
-// Appends `size` bytes that depend on their offset in the file, differing from page to page and
-// within each page, so a piece written twice, lost or out of place shows in the comparison. The
-// pattern repeats every 26 pages; copying it from one table keeps runs of many MiB quick.
-void append_pattern(std::string& out, std::size_t size) {
-  constexpr std::size_t kPeriod = 26 * 4096;
-  static const std::string table = [] {
-    std::string bytes(kPeriod, '\0');
-    for (std::size_t at = 0; at < kPeriod; ++at) {
-      bytes[at] = static_cast<char>('a' + (at / 4096 * 7 + at) % 26);
-    }
-    return bytes;
-  }();
-  while (size > 0) {
-    const std::size_t from = out.size() % kPeriod;
-    const std::size_t take = std::min(size, kPeriod - from);
-    out.append(table, from, take);
-    size -= take;
-  }
-}
-
 std::string temp_files_in(const sluice::testing::TempDir& dir) {
   std::string names;
   for (const std::string& name : dir.entries()) {
@@ -93,6 +74,18 @@ std::string describe(const std::vector<std::size_t>& pieces, bool direct) {
   std::string out = direct ? "O_DIRECT, pieces:" : "page cache, pieces:";
   for (const std::size_t piece : pieces) out += " " + std::to_string(piece);
   return out;
+}
+
+// What differs between the target as found and as wanted (absent when nullopt).
+std::string describe_difference(const std::optional<std::string>& found,
+                                const std::optional<std::string>& wanted) {
+  if (!found || !wanted)
+    return found ? "the target exists and should not" : "the target is missing";
+  const auto [at, unused] =
+      std::mismatch(found->begin(), found->end(), wanted->begin(), wanted->end());
+  return "the target has " + std::to_string(found->size()) + " bytes, expected " +
+         std::to_string(wanted->size()) + "; first difference at byte " +
+         std::to_string(at - found->begin());
 }
 
 }  // namespace
@@ -108,24 +101,29 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::string old_content = "the previous output\n";
   if (target_exists) sluice::testing::write_file(target, old_content);
 
-  std::string expected;
+  // The pieces first, then bytes that differ from page to page for all of them, so a piece
+  // written twice, lost or out of place shows in the comparison.
   std::vector<std::size_t> pieces;
+  std::size_t total = 0;
+  while (!input.rest().empty() && total < kMaxTotal) {
+    pieces.push_back(std::min(take_piece_size(input), kMaxTotal - total));
+    total += pieces.back();
+  }
+  const std::string expected = sluice::testing::patterned_bytes(total);
+
   bool direct = false;
   {
     auto created = DurableFile::create(target, page_cache);
     SLUICE_FUZZ_CHECK(created.ok(), created.status().message());
     DurableFile file = std::move(created).value();
     direct = file.bypasses_page_cache();
-    while (!input.rest().empty() && expected.size() < kMaxTotal) {
-      const std::size_t piece = std::min(take_piece_size(input), kMaxTotal - expected.size());
-      const std::size_t from = expected.size();
-      append_pattern(expected, piece);
-      pieces.push_back(piece);
-      file.write(std::string_view(expected).substr(from));
-      SLUICE_FUZZ_CHECK(file.size() == expected.size(), "size() " + std::to_string(file.size()) +
-                                                            " after " +
-                                                            std::to_string(expected.size()) +
-                                                            " bytes; " + describe(pieces, direct));
+    std::size_t written = 0;
+    for (const std::size_t piece : pieces) {
+      file.write(std::string_view(expected).substr(written, piece));
+      written += piece;
+      SLUICE_FUZZ_CHECK(file.size() == written, "size() " + std::to_string(file.size()) +
+                                                    " after " + std::to_string(written) +
+                                                    " bytes; " + describe(pieces, direct));
     }
     if (ending == 0) {
       const sluice::Status status = file.commit();
@@ -141,19 +139,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::optional<std::string> wanted =
       ending == 0 ? std::optional(expected)
                   : (target_exists ? std::optional(old_content) : std::nullopt);
-  if (found != wanted) {
-    std::string detail = describe(pieces, direct) + "; ";
-    if (!found || !wanted) {
-      detail += found ? "the target exists and should not" : "the target is missing";
-    } else {
-      const auto [at, unused] =
-          std::mismatch(found->begin(), found->end(), wanted->begin(), wanted->end());
-      detail += "the target has " + std::to_string(found->size()) + " bytes, expected " +
-                std::to_string(wanted->size()) + "; first difference at byte " +
-                std::to_string(at - found->begin());
-    }
-    SLUICE_FUZZ_CHECK(found == wanted, detail);
-  }
+  SLUICE_FUZZ_CHECK(found == wanted,
+                    describe(pieces, direct) + "; " + describe_difference(found, wanted));
   const std::string leftovers = temp_files_in(dir);
   SLUICE_FUZZ_CHECK(leftovers.empty(),
                     "temp files left:" + leftovers + "; " + describe(pieces, direct));
