@@ -31,9 +31,12 @@ class Arena {
   char* allocate(std::size_t size) {
     if (size > remaining_) {
       const std::size_t block = size > block_size_ ? size : block_size_;
-      blocks_.push_back(std::make_unique<char[]>(block));
+      // Not zero-filled: every byte handed out is written by the caller first, and a batch's
+      // arena is new for every batch, so zeroing would write each block twice.
+      blocks_.push_back(std::make_unique_for_overwrite<char[]>(block));
       cursor_ = blocks_.back().get();
       remaining_ = block;
+      capacity_ += block;
     }
     char* out = cursor_;
     cursor_ += size;
@@ -41,14 +44,15 @@ class Arena {
     return out;
   }
 
-  /// Bytes held by the arena's blocks (for memory accounting).
-  std::size_t capacity_bytes() const noexcept { return blocks_.size() * block_size_; }
+  /// Bytes held by the arena's blocks, oversized ones included (for memory accounting).
+  std::size_t capacity_bytes() const noexcept { return capacity_; }
 
  private:
   std::size_t block_size_;
   std::vector<std::unique_ptr<char[]>> blocks_;
   char* cursor_ = nullptr;
   std::size_t remaining_ = 0;
+  std::size_t capacity_ = 0;
 };
 
 }  // namespace sluice
