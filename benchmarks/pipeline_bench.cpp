@@ -757,6 +757,45 @@ int run(int argc, char** argv) {
     return elapsed / copies;
   };
 
+  // Runs one configuration once (the baseline's binary when `baseline`), checks its output and,
+  // past the warm-up rounds, keeps its sample.
+  auto time_one_run = [&](const Profile& profile, const Input& input, const std::string& output,
+                          int threads, int round, bool baseline) {
+    fs::remove(report_path, error);
+    // Each run writes a new file: renaming over the last run's output would also time the kernel
+    // freeing that file (about 30 ms per 136 MB), the benchmark's housekeeping rather than the
+    // pipeline's work.
+    fs::remove(output, error);
+    warm_page_cache(input.path);
+    const MeasuredRun run =
+        spawn_and_wait(sluice_args(baseline ? config.baseline : config.sluice, profile, input,
+                                   output, threads, report_path),
+                       log_path);
+    const std::string what = profile.name + " " + rows_label(input.rows) + " rows, " +
+                             std::to_string(threads) + " thread(s)" +
+                             (baseline ? " (baseline)" : "");
+    const Report report = read_report(report_path);
+    const OutputCheck check = check_output(output);
+    verify(what, input, profile.name, report, check, baseline ? baseline_digests : digests);
+    const double rss_bytes = static_cast<double>(
+        report.peak_rss_bytes != 0 ? report.peak_rss_bytes : run.child.max_rss_bytes);
+    std::fprintf(stderr,
+                 "  %-40s %-8s %8.1f MB/s %7.2f s  CPU/wall %4.2f  others %4.2f  "
+                 "peak RSS %6.1f MiB  xxh64 %016llx\n",
+                 what.c_str(), round < 0 ? "warm-up" : ("run " + std::to_string(round + 1)).c_str(),
+                 input.bytes / 1e6 / report.elapsed_seconds, report.elapsed_seconds,
+                 run.child.cpu_seconds / run.child.wall_seconds, run.others_cores, rss_bytes / kMiB,
+                 static_cast<unsigned long long>(check.digest));
+    if (round < 0) return;
+    Sample sample;
+    sample.elapsed_seconds = report.elapsed_seconds;
+    sample.wall_seconds = run.child.wall_seconds;
+    sample.cpu_seconds = run.child.cpu_seconds;
+    sample.others_cores = run.others_cores;
+    sample.peak_rss_bytes = static_cast<std::uint64_t>(rss_bytes);
+    (baseline ? baseline_samples : samples)[{profile.name, input.rows, threads}].push_back(sample);
+  };
+
   for (const Input& input : inputs) {
     const int runs = config.runs.value_or(default_runs(input.rows));
     // Every configuration warms up first; the timed rounds then interleave the configurations so
@@ -775,41 +814,7 @@ int run(int argc, char** argv) {
         if (!config.baseline.empty()) baseline_order = {round % 2 != 0, round % 2 == 0};
         for (const int threads : thread_order) {
           for (const bool baseline : baseline_order) {
-            fs::remove(report_path, error);
-            // Each run writes a new file: renaming over the last run's output would also time the
-            // kernel freeing that file (about 30 ms per 136 MB), the benchmark's housekeeping
-            // rather than the pipeline's work.
-            fs::remove(output, error);
-            warm_page_cache(input.path);
-            const MeasuredRun run =
-                spawn_and_wait(sluice_args(baseline ? config.baseline : config.sluice, profile,
-                                           input, output, threads, report_path),
-                               log_path);
-            const std::string what = profile.name + " " + rows_label(input.rows) + " rows, " +
-                                     std::to_string(threads) + " thread(s)" +
-                                     (baseline ? " (baseline)" : "");
-            const Report report = read_report(report_path);
-            const OutputCheck check = check_output(output);
-            verify(what, input, profile.name, report, check, baseline ? baseline_digests : digests);
-            const double rss_bytes = static_cast<double>(
-                report.peak_rss_bytes != 0 ? report.peak_rss_bytes : run.child.max_rss_bytes);
-            std::fprintf(stderr,
-                         "  %-40s %-8s %8.1f MB/s %7.2f s  CPU/wall %4.2f  others %4.2f  "
-                         "peak RSS %6.1f MiB  xxh64 %016llx\n",
-                         what.c_str(),
-                         round < 0 ? "warm-up" : ("run " + std::to_string(round + 1)).c_str(),
-                         input.bytes / 1e6 / report.elapsed_seconds, report.elapsed_seconds,
-                         run.child.cpu_seconds / run.child.wall_seconds, run.others_cores,
-                         rss_bytes / kMiB, static_cast<unsigned long long>(check.digest));
-            if (round < 0) continue;
-            Sample sample;
-            sample.elapsed_seconds = report.elapsed_seconds;
-            sample.wall_seconds = run.child.wall_seconds;
-            sample.cpu_seconds = run.child.cpu_seconds;
-            sample.others_cores = run.others_cores;
-            sample.peak_rss_bytes = static_cast<std::uint64_t>(rss_bytes);
-            (baseline ? baseline_samples : samples)[{profile.name, input.rows, threads}].push_back(
-                sample);
+            time_one_run(profile, input, output, threads, round, baseline);
           }
         }
         if (!reference || profile.name != "standard" || round < 0) continue;

@@ -17,7 +17,8 @@ inline std::string patterned_bytes(std::size_t size) {
     bytes[i] = static_cast<char>('a' + (i / 4096 + i) % 26);
   }
   for (std::size_t at = kPeriod; at < size; at += kPeriod) {
-    bytes.replace(at, std::min(kPeriod, size - at), bytes, 0, std::min(kPeriod, size - at));
+    const std::size_t count = std::min(kPeriod, size - at);
+    bytes.replace(at, count, bytes, 0, count);
   }
   return bytes;
 }
