@@ -4,17 +4,35 @@
 #include <oneapi/tbb/info.h>
 #include <oneapi/tbb/task_arena.h>
 
+#include <atomic>
 #include <condition_variable>
 #include <mutex>
 #include <thread>
 
 #include "graph/running_graph.hpp"
 #include "graph/task_trace.hpp"
+#include "sluice/block_pool.hpp"
 #include "spec/pipeline_validator.hpp"
 
 namespace sluice {
 
 namespace {
+
+// The block pool keeps batch buffers for the next batch while any pipeline runs in this process;
+// when the last run ends, its idle blocks go back to the allocator (a host program may run for
+// long after).
+class BlockPoolUse {
+ public:
+  BlockPoolUse() noexcept { active_runs.fetch_add(1); }
+  ~BlockPoolUse() {
+    if (active_runs.fetch_sub(1) == 1) block_pool::release_idle();
+  }
+  BlockPoolUse(const BlockPoolUse&) = delete;
+  BlockPoolUse& operator=(const BlockPoolUse&) = delete;
+
+ private:
+  static inline std::atomic<int> active_runs{0};
+};
 
 /// The services one node sees during a run.
 class NodeRunContext final : public RunContext {
@@ -144,6 +162,7 @@ RunReport Pipeline::run(const RunOptions& options) {
     return report;
   }
   impl.ran = true;
+  const BlockPoolUse pool_use;
 
   const int threads = options.threads > 0          ? options.threads
                       : impl.spec.settings.threads ? *impl.spec.settings.threads

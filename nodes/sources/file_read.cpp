@@ -57,8 +57,8 @@ class FileRead final : public Node {
  private:
   bool next(Batch& out) {
     // Left uninitialized on purpose: zero-filling a fresh chunk that read() overwrites anyway
-    // cost a few percent of a whole run.
-    std::shared_ptr<char[]> buffer(new char[options_.chunk_size]);
+    // cost a few percent of a whole run. From the block pool, as every batch needs one.
+    std::shared_ptr<char[]> buffer = block_pool::make_shared_buffer(options_.chunk_size);
     std::size_t filled = 0;
     // Fill the whole chunk (pipes and some filesystems return short reads) so batch sizes stay
     // predictable.

@@ -112,9 +112,10 @@ inline bool needs_quotes(std::string_view field, char delimiter, char quote) {
 // its largest possible size fits, then is written with a plain pointer, and full buffers go to
 // the output string in one append. Written piece by piece into the string, every delimiter and
 // value would pay std::string's capacity check, size update and terminator store.
+template <class String>
 class AppendBuffer {
  public:
-  explicit AppendBuffer(std::string& out) : out_(out) {}
+  explicit AppendBuffer(String& out) : out_(out) {}
 
   /// Room for `bytes` more bytes (flushing first when needed), or null when `bytes` is more than
   /// the buffer holds. Write there, then pass the end of what was written to commit().
@@ -134,11 +135,11 @@ class AppendBuffer {
   }
 
   /// The output itself, for records too large for the buffer (flush() first).
-  std::string& out() { return out_; }
+  String& out() { return out_; }
 
  private:
   static constexpr std::size_t kSize = 2048;
-  std::string& out_;
+  String& out_;
   std::size_t used_ = 0;
   char buffer_[kSize];
 };
@@ -180,8 +181,8 @@ char* write_first_field(char* p, std::string_view field, char delimiter, char qu
 
 // The same as write_field (or write_first_field), appended to a string: for records too large
 // for the buffer.
-void append_field(std::string& out, std::string_view field, char delimiter, char quote,
-                  bool first) {
+template <class String>
+void append_field(String& out, std::string_view field, char delimiter, char quote, bool first) {
   const std::size_t start = out.size();
   out.resize(start + max_written_size(field));
   char* const p = out.data() + start;
@@ -194,7 +195,8 @@ std::string_view terminator_of(const WriterOptions& options) {
   return options.crlf ? std::string_view("\r\n") : std::string_view("\n");
 }
 
-void put_record(std::span<const std::string_view> fields, AppendBuffer& buffer,
+template <class String>
+void put_record(std::span<const std::string_view> fields, AppendBuffer<String>& buffer,
                 const WriterOptions& options) {
   const char delimiter = options.dialect.delimiter;
   const char quote = options.dialect.quote;
@@ -218,7 +220,7 @@ void put_record(std::span<const std::string_view> fields, AppendBuffer& buffer,
     buffer.commit(copy(p, terminator));
     return;
   }
-  std::string& out = buffer.out();
+  String& out = buffer.out();
   for (std::size_t i = 0; i < fields.size(); ++i) {
     if (i != 0) out.push_back(delimiter);
     append_field(out, fields[i], delimiter, quote, i == 0);
@@ -228,30 +230,32 @@ void put_record(std::span<const std::string_view> fields, AppendBuffer& buffer,
 
 // Out of line and called only for rare rows, so that append_rows' loop keeps its locals in
 // registers.
-[[gnu::noinline]] void put_row(const RowBatch& rows, std::size_t r, AppendBuffer& buffer,
+template <class String>
+[[gnu::noinline]] void put_row(const RowBatch& rows, std::size_t r, AppendBuffer<String>& buffer,
                                const WriterOptions& options) {
   put_record(rows.row(r), buffer, options);
 }
 
-}  // namespace
-
-void append_record(std::span<const std::string_view> fields, std::string& out,
-                   const WriterOptions& options) {
-  AppendBuffer buffer(out);
+template <class String>
+void append_record_to(std::span<const std::string_view> fields, String& out,
+                      const WriterOptions& options) {
+  AppendBuffer<String> buffer(out);
   put_record(fields, buffer, options);
   buffer.flush();
 }
 
-void append_header(const Columns& columns, std::string& out, const WriterOptions& options) {
+template <class String>
+void append_header_to(const Columns& columns, String& out, const WriterOptions& options) {
   const std::vector<std::string_view> names(columns.names.begin(), columns.names.end());
-  append_record(names, out, options);
+  append_record_to(names, out, options);
 }
 
-void append_rows(const RowBatch& rows, std::string& out, const WriterOptions& options) {
+template <class String>
+void append_rows_to(const RowBatch& rows, String& out, const WriterOptions& options) {
   const std::string_view terminator = terminator_of(options);
   const bool copy_raw = rows.has_raw() && rows.raw_delimiter() == options.dialect.delimiter &&
                         rows.raw_quote() == options.dialect.quote;
-  AppendBuffer buffer(out);
+  AppendBuffer<String> buffer(out);
   if (!copy_raw) {
     // Exact size when nothing needs quoting; quoting only adds a little and growth covers it.
     out.reserve(out.size() + rows.field_bytes() + rows.size() * (rows.width() + terminator.size()));
@@ -309,6 +313,31 @@ void append_rows(const RowBatch& rows, std::string& out, const WriterOptions& op
     out.append(terminator);
   }
   buffer.flush();
+}
+
+}  // namespace
+
+void append_record(std::span<const std::string_view> fields, std::string& out,
+                   const WriterOptions& options) {
+  append_record_to(fields, out, options);
+}
+void append_record(std::span<const std::string_view> fields, block_pool::String& out,
+                   const WriterOptions& options) {
+  append_record_to(fields, out, options);
+}
+
+void append_header(const Columns& columns, std::string& out, const WriterOptions& options) {
+  append_header_to(columns, out, options);
+}
+void append_header(const Columns& columns, block_pool::String& out, const WriterOptions& options) {
+  append_header_to(columns, out, options);
+}
+
+void append_rows(const RowBatch& rows, std::string& out, const WriterOptions& options) {
+  append_rows_to(rows, out, options);
+}
+void append_rows(const RowBatch& rows, block_pool::String& out, const WriterOptions& options) {
+  append_rows_to(rows, out, options);
 }
 
 }  // namespace sluice::csv

@@ -23,14 +23,20 @@ struct WriterOptions {
   bool crlf = false;  ///< end records with CRLF instead of LF
 };
 
+// Each function appends to a std::string, or to a block_pool::String for output of batch size.
+
 /// Appends one record (fields joined by the delimiter, then one terminator) to `out`.
 void append_record(std::span<const std::string_view> fields, std::string& out,
+                   const WriterOptions& options);
+void append_record(std::span<const std::string_view> fields, block_pool::String& out,
                    const WriterOptions& options);
 
 /// Appends the column names as a header record.
 void append_header(const Columns& columns, std::string& out, const WriterOptions& options);
+void append_header(const Columns& columns, block_pool::String& out, const WriterOptions& options);
 
 /// Appends every row of `rows` as a record, reserving the output space up front.
 void append_rows(const RowBatch& rows, std::string& out, const WriterOptions& options);
+void append_rows(const RowBatch& rows, block_pool::String& out, const WriterOptions& options);
 
 }  // namespace sluice::csv

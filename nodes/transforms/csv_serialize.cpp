@@ -22,7 +22,7 @@ class CsvSerialize final : public Node {
     MapStep serialize;
     serialize.process = [this](const Batch& in, const BatchInfo& info) {
       const RowBatch& rows = in.rows();
-      std::string text;
+      block_pool::String text;
       // The first batch of the stream carries the header; csv_parse always sends at least one
       // batch, so a file with no data rows still gets its header.
       if (info.seq == 0 && options_.header && rows.columns()) {

@@ -9,6 +9,8 @@
 #include <string_view>
 #include <vector>
 
+#include "sluice/block_pool.hpp"
+
 namespace sluice {
 
 class Arena {
@@ -32,9 +34,11 @@ class Arena {
     if (size > remaining_) {
       const std::size_t block = size > block_size_ ? size : block_size_;
       // Not zero-filled: every byte handed out is written by the caller first, and a batch's
-      // arena is new for every batch, so zeroing would write each block twice.
-      blocks_.push_back(std::make_unique_for_overwrite<char[]>(block));
-      cursor_ = blocks_.back().get();
+      // arena is new for every batch, so zeroing would write each block twice. From the block
+      // pool: every batch has an arena, so its blocks are taken and freed all the time.
+      blocks_.reserve(blocks_.size() + 1);
+      cursor_ = static_cast<char*>(block_pool::allocate(block));
+      blocks_.push_back(Block(cursor_, BlockDeleter{block}));
       remaining_ = block;
       capacity_ += block;
     }
@@ -48,8 +52,14 @@ class Arena {
   std::size_t capacity_bytes() const noexcept { return capacity_; }
 
  private:
+  struct BlockDeleter {
+    std::size_t bytes;
+    void operator()(char* block) const noexcept { block_pool::deallocate(block, bytes); }
+  };
+  using Block = std::unique_ptr<char[], BlockDeleter>;
+
   std::size_t block_size_;
-  std::vector<std::unique_ptr<char[]>> blocks_;
+  std::vector<Block> blocks_;
   char* cursor_ = nullptr;
   std::size_t remaining_ = 0;
   std::size_t capacity_ = 0;

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "sluice/arena.hpp"
+#include "sluice/block_pool.hpp"
 
 namespace sluice {
 
@@ -42,6 +43,12 @@ struct ByteChunk {
   /// A chunk that owns `text`.
   static ByteChunk own(std::string text) {
     auto buffer = std::make_shared<const std::string>(std::move(text));
+    return {buffer, std::string_view(*buffer)};
+  }
+  static ByteChunk own(const char* text) { return own(std::string(text)); }
+  /// A chunk that owns `text`, whose buffer goes back to the block pool after use.
+  static ByteChunk own(block_pool::String text) {
+    auto buffer = std::make_shared<const block_pool::String>(std::move(text));
     return {buffer, std::string_view(*buffer)};
   }
 };
@@ -176,10 +183,13 @@ class RowBatch {
   std::shared_ptr<const Columns> columns_;
   std::vector<std::shared_ptr<const void>> owners_;
   std::shared_ptr<Arena> arena_;
-  std::vector<std::string_view> fields_;
-  std::vector<std::uint64_t> row_numbers_;
+  // Batch-sized arrays, recycled through the block pool (see block_pool.hpp).
+  template <class T>
+  using PooledVector = std::vector<T, block_pool::Allocator<T>>;
+  PooledVector<std::string_view> fields_;
+  PooledVector<std::uint64_t> row_numbers_;
   std::uint64_t field_bytes_ = 0;
-  std::vector<std::string_view> raw_;
+  PooledVector<std::string_view> raw_;
   std::uint64_t raw_bytes_ = 0;
   std::uint64_t bytes_past_raw_ = 0;
   std::size_t raw_width_ = 0;

@@ -4,6 +4,7 @@
 
 #include "sluice/arena.hpp"
 #include "sluice/batch.hpp"
+#include "sluice/block_pool.hpp"
 #include "sluice/durable_file.hpp"
 #include "sluice/metrics.hpp"
 #include "sluice/node.hpp"

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "sluice/batch.hpp"
+#include "sluice/block_pool.hpp"
 
 namespace sluice {
 namespace {
@@ -32,6 +33,26 @@ TEST_CASE("RowBatch: rows, row numbers and field bytes as rows are added") {
   CHECK_FALSE(batch.has_raw());
   CHECK(batch.raw_bytes() == 0);
   CHECK(batch.bytes_past_raw() == 0);
+}
+
+TEST_CASE("RowBatch: a large batch's arrays go back to the block pool, its arena's blocks too") {
+  block_pool::release_idle();
+  {
+    RowBatch batch(columns_of({"a", "b", "c", "d"}));
+    batch.set_raw_layout(4, ',', '"');
+    batch.reserve(20'000);
+    Arena& arena = batch.arena();
+    for (std::uint64_t r = 0; r < 20'000; ++r) {
+      const std::string_view value = arena.store("value " + std::to_string(r));
+      batch.add_row(Views{value, "b", "c", "d"}, r + 2, "raw");
+    }
+    CHECK(batch.field(19'999, 0) == "value 19999");
+    CHECK(block_pool::idle_bytes() == 0);
+  }
+  // Fields (20,000 x 4 views), row numbers and raw texts (20,000 each), and the arena's blocks.
+  const std::size_t views = 20'000 * sizeof(std::string_view);
+  CHECK(block_pool::idle_bytes() >= 4 * views + 20'000 * sizeof(std::uint64_t) + views);
+  block_pool::release_idle();
 }
 
 TEST_CASE("RowBatch: raw text and the bytes of the columns it does not cover") {

@@ -5,6 +5,7 @@
 #include <numeric>
 #include <thread>
 
+#include "sluice/block_pool.hpp"
 #include "sluice/pipeline.hpp"
 #include "support/temp_dir.hpp"
 #include "support/test_nodes.hpp"
@@ -251,4 +252,16 @@ nodes:
   REQUIRE(pipeline.ok());
   CHECK((*pipeline)->run().status.ok());
   CHECK_FALSE((*pipeline)->run().status.ok());
+}
+
+TEST_CASE("when a run ends, the block pool gives its idle blocks back") {
+  // 20,000 rows in batches of 10,000: each batch's row numbers alone take a pooled block.
+  observations().clear();
+  RunOptions options;
+  options.threads = 2;
+  const RunReport report =
+      run_yaml(kShuffled, {{"rows", "20000"}, {"batch_rows", "10000"}}, options);
+  REQUIRE_MESSAGE(report.status.ok(), report.status.message());
+  CHECK(observations().row_ids["out"] == iota_ids(20'000));
+  CHECK(block_pool::idle_bytes() == 0);
 }
