@@ -5,6 +5,7 @@
 // targets) and rows per second (items_per_second).
 
 #include <benchmark/benchmark.h>
+#include <sys/resource.h>
 
 #include <cstdint>
 #include <exception>
@@ -24,12 +25,28 @@ inline void report_rates(benchmark::State& state, std::int64_t bytes, std::int64
       static_cast<double>(bytes), benchmark::Counter::kIsIterationInvariantRate);
 }
 
+/// Page faults of this process so far that needed no disk (fresh or reclaimed memory).
+inline std::int64_t minor_page_faults() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return usage.ru_minflt;
+}
+
+/// `page_faults`: the minor page faults per iteration since `faults_before`.
+inline void report_page_faults(benchmark::State& state, std::int64_t faults_before) {
+  state.counters["page_faults"] = benchmark::Counter(
+      static_cast<double>(minor_page_faults() - faults_before), benchmark::Counter::kAvgIterations);
+}
+
 /// Runs `spec` once per iteration on `threads` workers (manual time: the engine's run, not the
 /// build), checks what reached the sink (all `rows` for a rows sink, some bytes for a bytes
-/// sink) and reports the rates. The benchmark must be registered with UseManualTime().
+/// sink) and reports the rates, and the page faults per run (`page_faults`: memory the run took
+/// fresh from the kernel; this program leaves glibc's allocator as a host program would). The
+/// benchmark must be registered with UseManualTime().
 inline void run_chain_benchmark(benchmark::State& state, const PipelineSpec& spec,
                                 std::shared_ptr<const SourceData> data, int threads,
                                 PayloadKind sink_kind, std::uint64_t rows, std::int64_t bytes) {
+  const std::int64_t faults_before = minor_page_faults();
   try {
     for (auto _ : state) {
       auto tally = std::make_shared<SinkTally>();
@@ -52,6 +69,7 @@ inline void run_chain_benchmark(benchmark::State& state, const PipelineSpec& spe
     return;
   }
   report_rates(state, bytes, static_cast<std::int64_t>(rows));
+  report_page_faults(state, faults_before);
 }
 
 }  // namespace sluice::bench

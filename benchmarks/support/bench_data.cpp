@@ -14,12 +14,6 @@ namespace {
 
 std::uint64_t g_export_rows = 200'000;
 
-std::string pipeline_path(NerProfile profile) {
-  return profile == NerProfile::standard
-             ? std::string(SLUICE_SOURCE_DIR) + "/pipelines/utterance_ner_local.yaml"
-             : std::string(SLUICE_BENCH_SOURCE_DIR) + "/pipelines/utterance_ner_heavy.yaml";
-}
-
 Value load_entities_options(NerProfile profile) {
   const std::string path = pipeline_path(profile);
   LoadOptions load;
@@ -172,6 +166,12 @@ const ParsedExport& parsed_export() {
     return out;
   }();
   return parsed;
+}
+
+std::string pipeline_path(NerProfile profile) {
+  return profile == NerProfile::standard
+             ? std::string(SLUICE_SOURCE_DIR) + "/pipelines/utterance_ner_local.yaml"
+             : std::string(SLUICE_BENCH_SOURCE_DIR) + "/pipelines/utterance_ner_heavy.yaml";
 }
 
 const char* profile_name(NerProfile profile) {

@@ -57,6 +57,9 @@ enum class NerProfile { standard, heavy };
 /// "standard" or "heavy".
 const char* profile_name(NerProfile profile);
 
+/// pipelines/utterance_ner_local.yaml (standard) or benchmarks/pipelines/utterance_ner_heavy.yaml.
+std::string pipeline_path(NerProfile profile);
+
 /// Options of the `entities` node of pipelines/utterance_ner_local.yaml (standard) or
 /// benchmarks/pipelines/utterance_ner_heavy.yaml (heavy): the same files pipeline_bench runs.
 const Value& ner_node_options(NerProfile profile);
