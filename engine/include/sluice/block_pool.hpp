@@ -20,7 +20,7 @@ inline constexpr std::size_t kMaxIdleBytes = 64u << 20;
 
 /// At least `bytes` of memory, aligned for any fundamental type. Sizes of kMinBytes and more are
 /// rounded up to a size class (2^k or 1.5 x 2^k) and served from the pool when it has a block of
-/// that class. Throws std::bad_alloc.
+/// that class, or of one of the two next larger ones. Throws std::bad_alloc.
 void* allocate(std::size_t bytes);
 /// Gives back a block from allocate(); `bytes` must be the size asked for.
 void deallocate(void* block, std::size_t bytes) noexcept;
