@@ -101,8 +101,9 @@ void* allocate(std::size_t bytes) {
       if (from != index) p.lent_larger.emplace(blocks.back(), from);
       void* block = blocks.back();
       blocks.pop_back();
-      p.idle_bytes -= size_of_class(from);
-      mark_in_use(block, size_of_class(from));
+      const std::size_t block_size = size_of_class(from);
+      p.idle_bytes -= block_size;
+      mark_in_use(block, block_size);
       return block;
     }
   }
@@ -160,10 +161,13 @@ void release_idle() noexcept {
   }
 }
 
+UniqueBuffer make_unique_buffer(std::size_t bytes) {
+  return UniqueBuffer(static_cast<char*>(allocate(bytes)), BufferReturn{bytes});
+}
+
 std::shared_ptr<char[]> make_shared_buffer(std::size_t bytes) {
-  // Should the control block's allocation throw, shared_ptr calls the deleter itself.
-  char* buffer = static_cast<char*>(allocate(bytes));
-  return std::shared_ptr<char[]>(buffer, [bytes](char* p) { deallocate(p, bytes); });
+  // Should the control block's allocation throw, the unique buffer still returns its block.
+  return std::shared_ptr<char[]>(make_unique_buffer(bytes));
 }
 
 }  // namespace sluice::block_pool

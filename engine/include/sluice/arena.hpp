@@ -36,9 +36,8 @@ class Arena {
       // Not zero-filled: every byte handed out is written by the caller first, and a batch's
       // arena is new for every batch, so zeroing would write each block twice. From the block
       // pool: every batch has an arena, so its blocks are taken and freed all the time.
-      blocks_.reserve(blocks_.size() + 1);
-      cursor_ = static_cast<char*>(block_pool::allocate(block));
-      blocks_.push_back(Block(cursor_, BlockDeleter{block}));
+      blocks_.push_back(block_pool::make_unique_buffer(block));
+      cursor_ = blocks_.back().get();
       remaining_ = block;
       capacity_ += block;
     }
@@ -52,14 +51,8 @@ class Arena {
   std::size_t capacity_bytes() const noexcept { return capacity_; }
 
  private:
-  struct BlockDeleter {
-    std::size_t bytes;
-    void operator()(char* block) const noexcept { block_pool::deallocate(block, bytes); }
-  };
-  using Block = std::unique_ptr<char[], BlockDeleter>;
-
   std::size_t block_size_;
-  std::vector<Block> blocks_;
+  std::vector<block_pool::UniqueBuffer> blocks_;
   char* cursor_ = nullptr;
   std::size_t remaining_ = 0;
   std::size_t capacity_ = 0;

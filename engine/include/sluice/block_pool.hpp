@@ -32,8 +32,16 @@ std::size_t idle_bytes() noexcept;
 /// Returns every idle block to the allocator (the engine calls it when its last run ends).
 void release_idle() noexcept;
 
-/// A shared buffer of `bytes` chars from the pool, returned to it when the last owner goes. Not
-/// zero-filled.
+/// Gives a buffer from make_unique_buffer() back to the pool.
+struct BufferReturn {
+  std::size_t bytes = 0;  ///< the size asked for
+  void operator()(char* buffer) const noexcept { deallocate(buffer, bytes); }
+};
+using UniqueBuffer = std::unique_ptr<char[], BufferReturn>;
+
+/// A buffer of `bytes` chars from the pool, returned to it when the owner goes. Not zero-filled.
+UniqueBuffer make_unique_buffer(std::size_t bytes);
+/// The same, shared: returned to the pool when the last owner goes.
 std::shared_ptr<char[]> make_shared_buffer(std::size_t bytes);
 
 /// A standard allocator backed by the pool, for containers that grow to batch size.
